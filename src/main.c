@@ -28,7 +28,14 @@ static int cmp_cmd(const void *a, const void *b)
     return strcmp((*(const bs_cmd *const *)a)->name, (*(const bs_cmd *const *)b)->name);
 }
 
-static const bs_cmd builtin_cmds[];
+static int cmd_help(bs_cli *cli, int argc, char **argv);
+static int cmd_version(bs_cli *cli, int argc, char **argv);
+
+static const bs_cmd builtin_cmds[] = {
+    {"help", cmd_help, "list commands, or describe one: help COMMAND"},
+    {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
+};
 
 static void print_help(FILE *f)
 {
@@ -79,11 +86,6 @@ static int cmd_version(bs_cli *cli, int argc, char **argv)
     return 0;
 }
 
-static const bs_cmd builtin_cmds[] = {
-    {"help", cmd_help, "list commands, or describe one: help COMMAND"},
-    {"version", cmd_version, "print the version"},
-    {NULL, NULL, NULL},
-};
 
 int main(int argc, char **argv)
 {

@@ -28,6 +28,15 @@ static int cmp_cmd(const void *a, const void *b)
     return strcmp((*(const bs_cmd *const *)a)->name, (*(const bs_cmd *const *)b)->name);
 }
 
+static int cmd_help(bs_cli *cli, int argc, char **argv);
+static int cmd_version(bs_cli *cli, int argc, char **argv);
+
+static const bs_cmd builtin_cmds[] = {
+    {"help", cmd_help, "list commands, or describe one: help COMMAND"},
+    {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
+};
+
 static void print_help(FILE *f)
 {
     fprintf(f,
@@ -42,6 +51,8 @@ static void print_help(FILE *f)
         "commands:\n");
     const bs_cmd *all[256];
     size_t n = 0;
+    for (const bs_cmd *c = builtin_cmds; c->name; c++)
+        all[n++] = c;
     for (size_t t = 0; bs_cmd_tables[t]; t++)
         for (const bs_cmd *c = bs_cmd_tables[t]; c->name && n < 256; c++)
             all[n++] = c;
@@ -75,11 +86,6 @@ static int cmd_version(bs_cli *cli, int argc, char **argv)
     return 0;
 }
 
-static const bs_cmd builtin_cmds[] = {
-    {"help", cmd_help, "list commands, or describe one: help COMMAND"},
-    {"version", cmd_version, "print the version"},
-    {NULL, NULL, NULL},
-};
 
 int main(int argc, char **argv)
 {

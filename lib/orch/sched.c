@@ -326,6 +326,10 @@ static int recover(bs_sched *s)
             BS_WARN("task %lld attempt %d: supervisor gone, killing its orphaned process group %d",
                     (long long)a->task_id, a->n, (int)task);
             kill(-task, SIGKILL);
+            /* Do not go on until it is gone: its next attempt may start
+             * in this very round. */
+            for (int i = 0; i < 500 && bs_proc_alive(task); i++)
+                bs_sleep_ms(10);
         }
         a->done = true;
         a->have_rec = false;

@@ -127,7 +127,10 @@ void run_att_free(run_att *a)
 {
     if (a->pidfd >= 0)
         close(a->pidfd);
-    free(a->dir);
+    if (a->sh.pid_fd >= 0)
+        close(a->sh.pid_fd);
+    free(a->base);
     memset(a, 0, sizeof *a);
     a->pidfd = -1;
+    a->sh.pid_fd = -1;
 }

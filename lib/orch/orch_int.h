@@ -74,8 +74,7 @@ int orch_state_col(sqlite3_stmt *st, int i, bs_task_state *out);
 
 /* ---- the supervisor (shim.c) ---- */
 typedef struct orch_shim_req {
-    const char *dir;            /* logs/<task> directory */
-    int n;                      /* attempt number */
+    const char *base;           /* <home>/logs/<task>-<n>: .run/.out/.err */
     const char *const *argv;
     const char *const *env_add;
     const char *cwd;
@@ -84,16 +83,21 @@ typedef struct orch_shim_req {
 
 typedef struct orch_shim {
     pid_t shim_pid;
-    pid_t task_pid;             /* 0 if the task could not start */
+    int pid_fd;                 /* non-blocking pipe: the task's pid arrives here */
+    pid_t task_pid;             /* 0 until read (or if the task could not start) */
     int64_t task_ticks;
 } orch_shim;
 
-/* Forks the supervisor of one attempt; it holds <dir>/<n>.lock for its
- * whole life, starts the task in its own process group, writes <n>.pid and
- * finally <n>.exit, and survives the death of the scheduler. */
+/* Forks the supervisor of one attempt; it holds <base>.run locked for its
+ * whole life, starts the task in its own process group, records pids and
+ * finally the exit status in <base>.run, and survives the death of the
+ * scheduler. */
 int orch_shim_start(const orch_shim_req *rq, orch_shim *out);
+/* Reads the task pid once the shim sent it: 1 got it (pid_fd closed), 0 not
+ * yet, -1 never will (the task could not start; pid_fd closed). */
+int orch_shim_read_pid(orch_shim *sh);
 
-/* What <dir>/<n>.exit says. */
+/* What the exit slot of <base>.run says. */
 typedef struct orch_exit_rec {
     bool spawn_failed;
     char msg[256];              /* spawn error */
@@ -103,17 +107,15 @@ typedef struct orch_exit_rec {
     int64_t end_ms;
 } orch_exit_rec;
 
-/* 0 and *rec filled; BS_ENOTFOUND if the file is not there (yet). */
-int orch_exit_read(const char *dir, int n, orch_exit_rec *rec);
-/* Reads <dir>/<n>.pid: supervisor and task pids with their start ticks. */
-int orch_pid_read(const char *dir, int n, pid_t *shim, int64_t *shim_ticks, pid_t *task,
-                  int64_t *task_ticks);
-/* True if some process still holds <dir>/<n>.lock (the supervisor lives). */
-bool orch_shim_lock_held(const char *dir, int n, bool *exists);
-/* Removes the attempt's control files (not its logs). */
-void orch_shim_cleanup(const char *dir, int n);
+/* 0 and *rec filled; BS_ENOTFOUND if there is no exit record (yet). */
+int orch_exit_read(const char *base, orch_exit_rec *rec);
+/* Supervisor and task pids with their start ticks (task 0 if not yet). */
+int orch_pid_read(const char *base, pid_t *shim, int64_t *shim_ticks, pid_t *task, int64_t *task_ticks);
+/* True if some process still holds <base>.run (the supervisor lives). */
+bool orch_shim_lock_held(const char *base, bool *exists);
 
-/* Per-task directory for logs and control files: <home>/logs/<id>. */
-char *orch_task_dir(bs_workspace *ws, int64_t id);
+/* <home>/logs/<id>-<n> (malloc'd); the logs directory exists after
+ * bs_sched_open. */
+char *orch_attempt_base(bs_workspace *ws, int64_t id, int n);
 
 #endif

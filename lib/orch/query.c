@@ -264,10 +264,10 @@ int bs_orch_counts(bs_workspace *ws, const char *build_id, int64_t counts[BS_TAS
     return rc;
 }
 
-char *orch_task_dir(bs_workspace *ws, int64_t id)
+char *orch_attempt_base(bs_workspace *ws, int64_t id, int n)
 {
     char rel[64];
-    snprintf(rel, sizeof rel, "logs/%lld", (long long)id);
+    snprintf(rel, sizeof rel, "logs/%lld-%d", (long long)id, n);
     return bs_workspace_path(ws, rel);
 }
 

@@ -220,6 +220,7 @@ static run_att *add_run(bs_sched *s)
     run_att *a = &s->run[s->nrun++];
     memset(a, 0, sizeof *a);
     a->pidfd = -1;
+    a->sh.pid_fd = -1;
     return a;
 }
 
@@ -275,28 +276,28 @@ static int recover(bs_sched *s)
         const char *why = (const char *)sqlite3_column_text(st, 11);
         if (why)
             snprintf(a->reason, sizeof a->reason, "%s", why);
-        a->dir = orch_task_dir(s->ws, a->task_id);
+        a->base = orch_attempt_base(s->ws, a->task_id, a->n);
         account(s, a, +1);
-        if (!a->dir) {
+        if (!a->base) {
             rc = bs_error_set(BS_ENOMEM, "recovery: out of memory");
             break;
         }
         /* Finished while we were away? */
-        if (orch_exit_read(a->dir, a->n, &a->rec) == 0) {
+        if (orch_exit_read(a->base, &a->rec) == 0) {
             a->done = a->have_rec = true;
             continue;
         }
         bool exists;
-        bool held = orch_shim_lock_held(a->dir, a->n, &exists);
+        bool held = orch_shim_lock_held(a->base, &exists);
         pid_t shim = 0, task = 0;
         int64_t sticks, tticks;
         if (held) {
             /* Adopt: the supervisor lives.  Its pid file may lag its lock
              * by a moment right after a fork. */
             for (int i = 0; i < 200; i++) {
-                if (orch_pid_read(a->dir, a->n, &shim, &sticks, &task, &tticks) == 0 && task > 0)
+                if (orch_pid_read(a->base, &shim, &sticks, &task, &tticks) == 0 && task > 0)
                     break;
-                if (orch_exit_read(a->dir, a->n, &a->rec) == 0)
+                if (orch_exit_read(a->base, &a->rec) == 0)
                     break;
                 bs_sleep_ms(10);
             }
@@ -309,19 +310,19 @@ static int recover(bs_sched *s)
             if (a->pidfd < 0) {
                 /* It exited between the checks: the exit record decides. */
                 a->done = true;
-                a->have_rec = orch_exit_read(a->dir, a->n, &a->rec) == 0;
+                a->have_rec = orch_exit_read(a->base, &a->rec) == 0;
             } else {
                 BS_INFO("re-adopted task %lld attempt %d (pid %d)", (long long)a->task_id, a->n, (int)task);
             }
             continue;
         }
-        if (orch_exit_read(a->dir, a->n, &a->rec) == 0) {
+        if (orch_exit_read(a->base, &a->rec) == 0) {
             a->done = a->have_rec = true;
             continue;
         }
         /* No supervisor and no record: the attempt is lost.  If the task
          * itself survived its supervisor, stop it so it cannot run twice. */
-        if (orch_pid_read(a->dir, a->n, &shim, &sticks, &task, &tticks) == 0 && task > 0 &&
+        if (orch_pid_read(a->base, &shim, &sticks, &task, &tticks) == 0 && task > 0 &&
             bs_proc_start_ticks(task) == tticks) {
             BS_WARN("task %lld attempt %d: supervisor gone, killing its orphaned process group %d",
                     (long long)a->task_id, a->n, (int)task);
@@ -413,7 +414,10 @@ int bs_sched_open(bs_workspace *ws, const bs_sched_opts *opts, bs_sched **out)
     if (s->o.nlicenses < 0 || s->o.nlicenses > BS_ORCH_MAX_LICENSES)
         s->o.nlicenses = 0;
     s->lim.oom_margin_mb = s->o.oom_margin_mb;
-    if ((rc = take_lock(s)) || (rc = recover(s))) {
+    char *logs = bs_workspace_path(ws, "logs");
+    rc = logs ? bs_mkdir_p(logs) : bs_error_set(BS_ENOMEM, "scheduler: out of memory");
+    free(logs);
+    if (rc || (rc = take_lock(s)) || (rc = recover(s))) {
         bs_sched_close(s, false);
         return rc;
     }
@@ -505,16 +509,16 @@ static int begin_attempt(bs_sched *s, orch_tx *tx, start_item *it, int64_t now)
     snprintf(extra, sizeof extra, ",\"attempt\":%d", it->n);
     if ((rc = orch_transition(tx, it->c.id, BS_TASK_RUNNING, extra, NULL)))
         return rc;
-    char *dir = orch_task_dir(s->ws, it->c.id);
-    if (!dir)
+    char *base = orch_attempt_base(s->ws, it->c.id, it->n);
+    if (!base)
         return bs_error_set(BS_ENOMEM, "start: out of memory");
-    size_t len = strlen(dir) + 32;
+    size_t len = strlen(base) + 8;
     char *out = malloc(len), *err = malloc(len);
     if (out && err) {
-        snprintf(out, len, "%s/%d.out", dir, it->n);
-        snprintf(err, len, "%s/%d.err", dir, it->n);
+        snprintf(out, len, "%s.out", base);
+        snprintf(err, len, "%s.err", base);
     }
-    free(dir);
+    free(base);
     rc = bs_db_prepare(db, "INSERT INTO attempts(task_id,n,state,started_ms,log_out,log_err)"
                            " VALUES(?,?,'running',?,?,?)", &st);
     if (rc == 0) {
@@ -604,6 +608,8 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
         }
         if (a->pidfd >= 0 && np < 64)
             pf[np++] = (struct pollfd){a->pidfd, POLLIN, 0};
+        if (a->sh.pid_fd >= 0 && np < 64)
+            pf[np++] = (struct pollfd){a->sh.pid_fd, POLLIN, 0};
         int64_t d = a->next_sample - mono;
         if (d < wait)
             wait = d;
@@ -623,12 +629,16 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
 }
 
 /* Marks attempts whose supervisor exited as done. */
-static void collect(bs_sched *s)
+static void collect(bs_sched *s, int64_t mono)
 {
     for (int i = 0; i < s->nrun; i++) {
         run_att *a = &s->run[i];
         if (a->done)
             continue;
+        if (a->sh.pid_fd >= 0 && orch_shim_read_pid(&a->sh) > 0) {
+            a->task_pid = a->sh.task_pid;
+            a->next_flush = mono;           /* record the pid this round */
+        }
         bool exited = false;
         if (a->pidfd >= 0) {
             struct pollfd pf = {a->pidfd, POLLIN, 0};
@@ -641,8 +651,10 @@ static void collect(bs_sched *s)
         if (a->own_child)
             while (waitpid(a->shim_pid, NULL, 0) < 0 && errno == EINTR)
                 ;
+        if (a->sh.pid_fd >= 0 && orch_shim_read_pid(&a->sh) > 0)
+            a->task_pid = a->sh.task_pid;
         a->done = true;
-        a->have_rec = orch_exit_read(a->dir, a->n, &a->rec) == 0;
+        a->have_rec = orch_exit_read(a->base, &a->rec) == 0;
     }
 }
 
@@ -667,8 +679,8 @@ static void send_signals(bs_sched *s, int64_t mono)
 {
     for (int i = 0; i < s->nrun; i++) {
         run_att *a = &s->run[i];
-        if (a->done || !a->kill_reason || !a->kill_persisted)
-            continue;
+        if (a->done || !a->kill_reason || !a->kill_persisted || a->task_pid <= 0)
+            continue;           /* (pid not known yet: next round) */
         if (!a->term_mono) {
             a->term_mono = mono;
             if (!strcmp(a->kill_reason, "oom")) {
@@ -770,10 +782,8 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
         return rc;
     }
     for (int i = s->nrun - 1; i >= 0; i--)
-        if (s->run[i].done) {
-            orch_shim_cleanup(s->run[i].dir, s->run[i].n);
+        if (s->run[i].done)
             remove_run(s, i);
-        }
     return 0;
 }
 
@@ -792,7 +802,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         }
         a->task_id = it->c.id;
         a->n = it->n;
-        a->dir = orch_task_dir(s->ws, it->c.id);
+        a->base = orch_attempt_base(s->ws, it->c.id, it->n);
         a->cpus = it->c.cpus;
         a->mem_mb = it->c.mem_mb;
         memcpy(a->lic, it->c.lic, sizeof a->lic);
@@ -814,14 +824,12 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         it->env[ne++] = strdup(home_env);
         it->env[ne++] = strdup(buildenv);
         char out[4200], err[4200];
-        snprintf(out, sizeof out, "%s/%d.out", a->dir, it->n);
-        snprintf(err, sizeof err, "%s/%d.err", a->dir, it->n);
-        orch_shim_req rq = {a->dir, it->n, (const char *const *)it->argv, (const char *const *)it->env,
+        snprintf(out, sizeof out, "%s.out", a->base);
+        snprintf(err, sizeof err, "%s.err", a->base);
+        orch_shim_req rq = {a->base, (const char *const *)it->argv, (const char *const *)it->env,
                             it->cwd, out, err};
         orch_shim sh;
-        int r = bs_mkdir_p(a->dir);
-        if (r == 0)
-            r = orch_shim_start(&rq, &sh);
+        int r = a->base ? orch_shim_start(&rq, &sh) : bs_error_set(BS_ENOMEM, "launch: out of memory");
         if (r) {
             /* Could not even fork the supervisor: a spawn failure. */
             a->done = true;
@@ -833,22 +841,11 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         }
         a->shim_pid = sh.shim_pid;
         a->own_child = true;
-        a->task_pid = sh.task_pid;
+        a->sh = sh;                 /* the task pid arrives on sh.pid_fd */
         a->pidfd = pidfd_open_(sh.shim_pid);
     }
     for (int i = 0; i < n; i++)
         start_item_free(&items[i]);
-    /* Record pids (status shows them; recovery does not depend on it). */
-    orch_tx tx;
-    if (rc == 0 && n > 0 && (rc = orch_begin(s->ws, &tx)) == 0) {
-        for (int i = s->nrun - n; i < s->nrun && rc == 0; i++)
-            if (i >= 0 && !s->run[i].done)
-                rc = flush_usage(s->ws->db, &s->run[i]);
-        if (rc == 0)
-            rc = orch_commit(&tx);
-        else
-            orch_rollback(&tx);
-    }
     return rc;
 }
 
@@ -858,7 +855,7 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
         *idle = false;
     wait_round(s, max_wait_ms);
     int64_t mono = bs_now_mono_ms(), now = bs_now_ms();
-    collect(s);
+    collect(s, mono);
     monitor(s, mono, now);
     int64_t dv = data_version(s->ws->db);
     if (dv != s->data_version || mono >= s->next_ext_check) {
@@ -938,7 +935,7 @@ void bs_sched_close(bs_sched *s, bool kill_running)
             struct pollfd pf = {a->pidfd, POLLIN, 0};
             poll(&pf, 1, 5000);
         }
-        collect(s);
+        collect(s, bs_now_mono_ms());
         orch_tx tx;
         if (orch_begin(s->ws, &tx) == 0) {
             int rc = 0;
@@ -949,10 +946,9 @@ void bs_sched_close(bs_sched *s, bool kill_running)
                 snprintf(a->reason, sizeof a->reason, "stopped with the scheduler; will run again");
                 rc = orch_attempt_finish(&tx, a->task_id, a->n, &r);
             }
-            if (rc == 0 && orch_commit(&tx) == 0)
-                for (int i = 0; i < s->nrun; i++)
-                    orch_shim_cleanup(s->run[i].dir, s->run[i].n);
-            else if (rc)
+            if (rc == 0)
+                orch_commit(&tx);
+            else
                 orch_rollback(&tx);
         }
     }

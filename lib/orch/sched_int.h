@@ -9,11 +9,12 @@
 typedef struct run_att {
     int64_t task_id;
     int n;                      /* attempt number */
-    char *dir;                  /* logs/<task> */
+    char *base;                 /* <home>/logs/<task>-<n> */
     pid_t shim_pid;
     bool own_child;             /* forked by this scheduler: reap it */
     int pidfd;                  /* of the shim; -1 if unknown */
-    pid_t task_pid;             /* process group id of the task; 0 if not started */
+    pid_t task_pid;             /* process group id of the task; 0 if not (yet) known */
+    orch_shim sh;               /* pid_fd >= 0 while the task pid is awaited */
     int cpus;
     int64_t mem_mb;
     bs_license_req lic[BS_ORCH_MAX_LICENSES];

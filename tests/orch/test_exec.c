@@ -193,6 +193,15 @@ static void test_readopt_after_detach(void **state)
     bs_task_info ti;
     assert_int_equal(bs_orch_task_get(t->ws, id, &ti), 0);
     assert_int_equal(ti.state, BS_TASK_FAILED);
+    {
+        bs_attempt_info *arr;
+        int n;
+        assert_int_equal(bs_orch_attempts(t->ws, id, &arr, &n), 0);
+        for (int i = 0; i < n; i++)
+            fprintf(stderr, "attempt %d: %s %s %s\n", arr[i].n, arr[i].state,
+                    bs_fail_class_name(arr[i].fail_class), arr[i].reason ? arr[i].reason : "");
+        bs_attempt_info_free_array(arr, n);
+    }
     assert_int_equal(ti.exit_code, 5);          /* the real status, via the supervisor */
     assert_int_equal(ti.attempts, 1);           /* not started twice */
     bs_task_info_free(&ti);

@@ -285,6 +285,8 @@ static int recover(bs_sched *s)
         /* Finished while we were away? */
         if (orch_exit_read(a->base, &a->rec) == 0) {
             a->done = a->have_rec = true;
+            BS_INFO("task %lld attempt %d finished while no scheduler ran; recording its exit",
+                    (long long)a->task_id, a->n);
             continue;
         }
         bool exists;
@@ -332,9 +334,10 @@ static int recover(bs_sched *s)
             for (int i = 0; i < 500 && bs_proc_alive(task); i++)
                 bs_sleep_ms(10);
         }
+        BS_INFO("task %lld attempt %d never started (%s); it gets a new attempt", (long long)a->task_id,
+                a->n, exists ? "its supervisor is gone" : "the scheduler died before launching it");
         a->done = true;
         a->have_rec = false;
-        (void)exists;
     }
     sqlite3_finalize(st);
     return rc;

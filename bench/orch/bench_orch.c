@@ -134,16 +134,17 @@ static void bench_decide(int n)
         die("submit");
     double ts = submit_many(ws, argv, n, true, 100);
     printf("decide: queued %d tasks (random priorities) in %.1f s\n", n, ts);
-    bs_sched_opts o = {.cpus = 4, .mem_mb = 1000};
+    bs_sched_opts o = {.cpus = 8, .mem_mb = 1000};
     bs_sched *s;
     if (bs_sched_open(ws, &o, &s))
         die("scheduler");
-    time_decisions(s, "1 of 4 cpus busy, head fits");
+    time_decisions(s, "idle scheduler, the head fits");
     bool idle;
-    if (bs_sched_step(s, 0, &idle))      /* starts the holder (and 3 of the queue) */
+    if (bs_sched_step(s, 0, &idle))      /* starts the holder and 4 of the queue: memory full */
         die("step");
-    /* Now the head of the queue needs 800 MB with 400 free: it reserves
-     * the free memory and the decision examines the whole lookahead. */
+    /* Now 3 cpus but no memory are free, and the head needs 800 MB: it
+     * blocks, and every other candidate (100 MB each) is examined and
+     * rejected: the decision walks the whole lookahead. */
     bs_task_spec big;
     bs_task_spec_init(&big);
     big.argv = argv;
@@ -152,6 +153,7 @@ static void bench_decide(int n)
     int64_t bid;
     if (bs_orch_submit(ws, &big, &bid, NULL))
         die("submit");
+    printf("decide: %d attempts running after one round\n", bs_sched_running(s));
     time_decisions(s, "head blocked on memory, full lookahead scan");
     bs_orch_cancel(ws, hid, NULL);
     bs_sched_close(s, true);

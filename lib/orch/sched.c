@@ -688,6 +688,8 @@ static void monitor(bs_sched *s, int64_t mono, int64_t now)
         if (a->done)
             continue;
         if (a->next_sample <= mono) {
+            if (a->peak_kb == 0)
+                a->next_flush = mono;       /* show the first sample at once */
             run_att_sample(a, mono);
             a->next_sample = mono + s->o.sample_ms;
         }
@@ -764,7 +766,7 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
             rc = persist_kill(s->ws->db, a);
         if (rc == 0 && a->next_flush <= mono) {
             rc = flush_usage(s->ws->db, a);
-            a->next_flush = mono + 2000;
+            a->next_flush = mono + 1000;
         }
     }
     if (rc == 0)

@@ -1,0 +1,73 @@
+/* art_int.h - private declarations shared by the files of lib/artifacts.
+ *
+ * The store handle, the gc lock protocol (flock on cas/lock: shared while a
+ * reference is being established, exclusive for gc) and small helpers. */
+#ifndef BS_ART_INT_H
+#define BS_ART_INT_H
+
+#include <sqlite3.h>
+#include <sys/types.h>
+#include "brainsmith/artifacts.h"
+
+struct bs_art_store {
+    bs_workspace *ws;
+    sqlite3 *db;
+    char *cas;          /* <home>/cas */
+    char *tmp;          /* <home>/cas/tmp */
+    char *lock_path;    /* <home>/cas/lock */
+    int level;          /* zstd level */
+    int64_t grace_ms;
+    int lock_fd;        /* open on lock_path, -1 until first use */
+    int lock_depth;     /* nesting of art_lock_shared in this process */
+};
+
+/* Shared lock (re-entrant within the process); blocks while gc runs. */
+int art_lock_shared(bs_art_store *s);
+void art_unlock_shared(bs_art_store *s);
+/* Exclusive lock for gc; waits for every holder of the shared lock. */
+int art_lock_excl(bs_art_store *s);
+void art_unlock_excl(bs_art_store *s);
+
+/* malloc'd path of the blob file of digest; NULL on OOM. */
+char *art_blob_path(const bs_art_store *s, const char *digest);
+/* True if s is 64 lower-case hex chars. */
+bool art_is_digest(const char *s);
+/* Records a tree: cas_trees row + one cas_tree_refs row per distinct blob
+ * (caller may be inside a transaction). */
+int art_index_tree(bs_art_store *s, const char *tree, int64_t size, const char *const *blobs,
+                   int nblobs);
+/* Parses a manifest blob: the file digests it references (may repeat) and
+ * the total size of its files (size may be NULL). */
+int art_tree_blobs(bs_art_store *s, const char *tree, bs_arena *a, const char ***blobs, int *n,
+                   int64_t *size);
+/* Reads one artifacts row (SELECT ART_COLS ...) into r, strings in a. */
+#define ART_COLS "a.id, a.name, a.version, a.digest, a.is_tree, a.size, a.kind, a.build_id, " \
+                 "a.task_id, a.step, a.model_digest, a.platform, a.config_digest, a.cache_key, " \
+                 "a.created_ms, a.pinned"
+void art_row(sqlite3_stmt *st, bs_arena *a, bs_art_record *r);
+int art_load_tags(bs_art_store *s, bs_arena *a, bs_art_record *r);
+/* Glob test for names and tags. */
+bool art_glob(const char *pat, const char *s);
+/* True if the table exists in the workspace database. */
+bool art_table_exists(bs_art_store *s, const char *table);
+
+/* Appends a bound parameter (string kept by the caller / arena). */
+int art_param_push(bs_sql_params *p, bs_arena *a, const char *v);
+/* Indexes an imported artifact with its original creation time; *version
+ * is the wanted version on entry (kept if still free) and the given one on
+ * return. */
+int art_index_import(bs_art_store *s, const char *digest, bool is_tree, int64_t size,
+                     const char *kind, const bs_art_meta *m, int64_t created_ms, bool pinned,
+                     int *version);
+
+/* Streaming blob I/O for bundles: a source returns bytes read (0 at end,
+ * <0 with errno set); a sink returns 0 or a BS_E* code. */
+typedef ssize_t (*art_src_fn)(void *ud, void *buf, size_t n);
+typedef int (*art_sink_fn)(void *ud, const void *p, size_t n);
+int art_cas_put_src(bs_art_store *s, art_src_fn src, void *ud, int64_t pledged, const char *what,
+                    char digest[BS_SHA256_HEX_LEN + 1], int64_t *size_out);
+int art_cas_read_sink(bs_art_store *s, const char *digest, art_sink_fn sink, void *ud);
+/* Uncompressed size of a blob, from its zstd frame header. */
+int art_blob_content_size(bs_art_store *s, const char *digest, int64_t *size);
+
+#endif

@@ -226,6 +226,17 @@ static int64_t jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
+static int cmp_art(const void *x, const void *y)
+{
+    const cJSON *a = *(const cJSON *const *)x, *b = *(const cJSON *const *)y;
+    const char *na = jstr(a, "name"), *nb = jstr(b, "name");
+    int c = strcmp(na ? na : "", nb ? nb : "");
+    if (c)
+        return c;
+    int64_t va = jnum(a, "version"), vb = jnum(b, "version");
+    return va < vb ? -1 : va > vb;
+}
+
 /* Indexes the artifacts of a bundle index (objects already stored). */
 static int import_index(bs_art_store *s, const cJSON *idx, const char *path, int *added,
                         int *skipped, bs_arena *a)
@@ -258,8 +269,13 @@ static int import_index(bs_art_store *s, const cJSON *idx, const char *path, int
         if ((rc = art_index_tree(s, d, tsize, blobs, u)))
             return rc;
     }
-    cJSON_ArrayForEach(o, arts)
-    {
+    /* Oldest version first per name, so free version numbers are kept. */
+    int na = cJSON_GetArraySize(arts), ia = 0;
+    const cJSON **order = bs_arena_calloc(a, (size_t)na + 1, sizeof *order);
+    cJSON_ArrayForEach(o, arts) order[ia++] = o;
+    qsort(order, (size_t)ia, sizeof *order, cmp_art);
+    for (int x = 0; x < ia; x++) {
+        o = order[x];
         const char *name = jstr(o, "name"), *digest = jstr(o, "digest");
         if (!name || !art_is_digest(digest) || !bs_cas_has(s, digest))
             return bs_error_set(BS_ECORRUPT, "bundle %s: artifact '%s' lacks a stored digest",

@@ -15,7 +15,9 @@
  * module "artifacts").  Every (name, version) is immutable; versions are 1,
  * 2, ... per name.  Metric conditions read the metrics module's table
  *   metric_values(build_id TEXT, metric TEXT, layer TEXT NULL, value REAL, ...)
- * (layer NULL = whole design); it is only read, never written here.
+ * (layer NULL = whole design; a column `scope` with '' = whole design is
+ * accepted instead of `layer`); at most one row per (build, metric, layer).
+ * It is only read, never written here; artifacts link to it by build id.
  *
  * Concurrency: any number of processes may put, get and gc at once.  gc never
  * removes a blob that a kept artifact, a pinned artifact, or a live lease

@@ -19,7 +19,13 @@ struct bs_art_store {
     int64_t grace_ms;
     int lock_fd;        /* open on lock_path, -1 until first use */
     int lock_depth;     /* nesting of art_lock_shared in this process */
+    bool metric_view;   /* temp view art_metric_v created on this connection */
 };
+
+/* Makes the temp view art_metric_v(build_id, metric, layer, value) over the
+ * metrics module's metric_values (layer NULL = whole design); BS_ENOTFOUND
+ * (no error detail set) if the workspace has no metric_values table. */
+int art_metric_view(bs_art_store *s);
 
 /* Shared lock (re-entrant within the process); blocks while gc runs. */
 int art_lock_shared(bs_art_store *s);

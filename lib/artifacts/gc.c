@@ -372,12 +372,12 @@ static int best_values(bs_art_store *s, art_row_t *rows, int n, const char *metr
 {
     for (int i = 0; i < n; i++)
         rows[i].val = NAN;
-    if (!art_table_exists(s, "metric_values"))
+    if (art_metric_view(s))
         return bs_error_set(BS_ENOTFOUND, "retention: policy 'best by %s' needs the metrics "
                             "table metric_values, which this workspace lacks; refusing to "
                             "drop anything", metric);
     sqlite3_stmt *st;
-    int rc = bs_db_prepare(s->db, "SELECT value FROM metric_values WHERE build_id=? AND "
+    int rc = bs_db_prepare(s->db, "SELECT value FROM art_metric_v WHERE build_id=? AND "
                                   "metric=? AND layer IS NULL LIMIT 1", &st);
     if (rc)
         return rc;

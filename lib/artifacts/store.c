@@ -154,6 +154,33 @@ void art_unlock_excl(bs_art_store *s) { flock(s->lock_fd, LOCK_UN); }
 
 /* ---- helpers ---- */
 
+int art_metric_view(bs_art_store *s)
+{
+    if (s->metric_view)
+        return 0;
+    if (!art_table_exists(s, "metric_values"))
+        return BS_ENOTFOUND;
+    /* The metrics module names the per-layer column `scope` ('' = whole
+     * design); the documented minimal shape calls it `layer` (NULL = whole
+     * design).  Either way this view presents `layer` with NULL for the
+     * whole design.  It is TEMP: it lives on this connection only. */
+    bool has_layer = false;
+    sqlite3_stmt *st;
+    if (bs_db_prepare(s->db, "SELECT 1 FROM pragma_table_info('metric_values') WHERE name='layer'",
+                      &st) == 0) {
+        has_layer = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    int rc = bs_db_exec(s->db, has_layer
+        ? "CREATE TEMP VIEW IF NOT EXISTS art_metric_v AS SELECT build_id, metric, "
+          "NULLIF(layer, '') AS layer, value FROM main.metric_values"
+        : "CREATE TEMP VIEW IF NOT EXISTS art_metric_v AS SELECT build_id, metric, "
+          "NULLIF(scope, '') AS layer, value FROM main.metric_values");
+    if (rc == 0)
+        s->metric_view = true;
+    return rc;
+}
+
 bool art_glob(const char *pat, const char *s)
 {
     return fnmatch(pat, s, 0) == 0;
@@ -545,13 +572,13 @@ int bs_art_query(bs_art_store *s, const bs_art_filter *f, bs_arena *a, bs_art_re
         desc = f->sort[0] == '-';
         if (!*metric)
             return bs_error_set(BS_EINVAL, "artifacts: --sort needs a metric name");
-        if (!art_table_exists(s, "metric_values"))
+        if (art_metric_view(s))
             return bs_error_set(BS_ENOTFOUND, "artifacts: sorting by metric '%s' needs the "
                                 "metrics table metric_values, which this workspace lacks", metric);
     }
     bs_strbuf_puts(&sql, "SELECT " ART_COLS);
     if (metric) {
-        bs_strbuf_puts(&sql, ", (SELECT mv.value FROM metric_values mv WHERE mv.build_id="
+        bs_strbuf_puts(&sql, ", (SELECT mv.value FROM art_metric_v mv WHERE mv.build_id="
                              "a.build_id AND mv.metric=? AND mv.layer IS NULL LIMIT 1) AS sv");
         art_param_push(&p, a, metric);
     }
@@ -573,7 +600,7 @@ int bs_art_query(bs_art_store *s, const bs_art_filter *f, bs_arena *a, bs_art_re
     if (!rc && f->where && *f->where) {
         char *cond = NULL;
         rc = bs_art_where_sql(f->where, a, &cond, &p);
-        if (!rc && p.uses_metrics && !art_table_exists(s, "metric_values"))
+        if (!rc && p.uses_metrics && art_metric_view(s))
             rc = bs_error_set(BS_ENOTFOUND, "artifacts: --where '%s' compares metrics, but this "
                               "workspace has no metric_values table (no metrics recorded yet)",
                               f->where);

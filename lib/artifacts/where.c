@@ -6,8 +6,8 @@
  * as parameters; numbers are parsed with strtod and printed back as SQL
  * literals (so they compare numerically against REAL columns and computed
  * expressions), which keeps user text out of the SQL.  Metric comparisons
- * read the metrics module's table metric_values(build_id, metric, layer,
- * value) - the documented minimal shape, see artifacts.h. */
+ * read the metrics module's table metric_values through the temp view
+ * art_metric_v(build_id, metric, layer, value), see art_metric_view(). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -208,7 +208,7 @@ static int parse_cmp(parser *ps)
         return rc;
     ps->params->uses_metrics = true;
     bs_strbuf_printf(&ps->out,
-                     "EXISTS (SELECT 1 FROM metric_values mv WHERE mv.build_id = a.build_id"
+                     "EXISTS (SELECT 1 FROM art_metric_v mv WHERE mv.build_id = a.build_id"
                      " AND mv.metric = ? AND %s AND ",
                      layer ? "mv.layer = ?" : "mv.layer IS NULL");
     if ((rc = emit_num(ps, "mv.value", op, val, false)))

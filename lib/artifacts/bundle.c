@@ -340,8 +340,10 @@ int bs_art_import(bs_art_store *s, const char *path, int *added, int *skipped)
     int r;
     while (rc == 0 && (r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
         const char *name = archive_entry_pathname(e);
-        if (!name)
+        if (!name || archive_entry_filetype(e) == AE_IFDIR) {
+            archive_read_data_skip(ar); /* directories (tar -c adds them) carry nothing */
             continue;
+        }
         if (!strcmp(name, BUNDLE_INDEX)) {
             int64_t sz = archive_entry_size(e);
             if (idx || sz <= 0 || sz > (int64_t)BUNDLE_MAX_INDEX) {

@@ -978,7 +978,7 @@ static int cache_restore_cmd(bs_cli *cli, int argc, char **argv)
     } else if (rc) {
         rc = bs_cli_fail(cli, rc);
     } else {
-        printf("hit %s@%d\n", r.name, r.version);
+        printf("hit %s@%d %s\n", r.name, r.version, r.digest);
     }
     ctx_close(&c);
     return rc;

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/artifacts/run.sh BUILD_DIR - artifact store benchmarks (not a test).
+#
+# 1. put/get throughput of `brainsmith artifacts` against `cp` and the `zstd`
+#    CLI (level 3, one thread, as the store uses) on the same files in the same
+#    run: real files from shared/data (single files and the whole directory as
+#    a tree) and larger generated ones (compressible text, incompressible random).
+#    Page cache is warm for every contender (each source is read once first).
+# 2. A synthetic multi-step FPGA build of real processes (Verilog generator,
+#    yosys synth_ice40, nextpnr-ice40, icepack, icetime) run cold, then again
+#    with every step answered by the step cache (key + restore through the CLI,
+#    one process each), then again with a changed nextpnr "version" (only the
+#    steps from pnr on re-run).  Goal: cached <= 1% of cold.
+set -euo pipefail
+build=${1:-build}
+B=$(cd "$build" && pwd)/brainsmith
+here=$(cd "$(dirname "$0")" && pwd)
+D=${BS_SHARED_DATA:-$here/../../../shared/data}
+W=$(mktemp -d /tmp/bs-art-bench-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export BRAINSMITH_HOME=$W/ws
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+mbps() { awk -v b="$1" -v t="$2" 'BEGIN { if (t < 1) t = 1; printf "%8.1f", b / 1048576 / (t / 1000) }'; }
+
+# ---- inputs ----
+mkdir -p "$W/in"
+cp "$D/models/tfc_w2a2_qonnx.onnx" "$W/in/tfc_w2a2_qonnx.onnx"
+cp "$D/models/cybsec_mlp_w2a2_ready.onnx" "$W/in/cybsec_mlp_w2a2_ready.onnx"
+cp "$D/reports/vivado_2022.2_xcu250_vitis_impl_1_full_util_routed.rpt" "$W/in/vivado_util.rpt"
+# compressible: real reports and logs repeated with a counter (like build logs)
+for i in $(seq 1 40); do
+  for f in "$D"/reports/*.rpt "$D"/finn_oracle/*/*.log; do
+    [ -f "$f" ] && { echo "== pass $i $(basename "$f")"; cat "$f"; }
+  done
+done | head -c $((192 * 1024 * 1024)) >"$W/in/logs_192M.txt"
+head -c $((192 * 1024 * 1024)) /dev/urandom >"$W/in/random_192M.bin"
+cat "$W"/in/* >/dev/null
+
+"$B" artifacts ls >/dev/null # creates the workspace
+printf "\n== put/get throughput (MB/s of uncompressed content; ms in brackets)\n"
+printf "%-28s %9s | %-20s %-20s %-20s | %-20s %-20s %-20s | %s\n" file MB \
+  "put" "cp" "zstd -3" "get" "cp" "zstd -d" "stored/orig"
+for f in "$W"/in/*; do
+  n=$(basename "$f"); sz=$(stat -c %s "$f")
+  t0=$(ms); "$B" artifacts put "$f" --name "bench/$n" >/dev/null; t1=$(ms)
+  cp "$f" "$W/cp.$n"; t2=$(ms)
+  zstd -3 -T1 -q -f "$f" -o "$W/z.$n.zst"; t3=$(ms)
+  "$B" artifacts get "bench/$n" -o "$W/get.$n" >/dev/null; t4=$(ms)
+  cp "$W/cp.$n" "$W/cp2.$n"; t5=$(ms)
+  zstd -d -q -f "$W/z.$n.zst" -o "$W/zd.$n"; t6=$(ms)
+  cmp -s "$f" "$W/get.$n" || { echo "get of $n differs"; exit 1; }
+  d=$(sha256sum "$f" | cut -c1-64)
+  stored=$(stat -c %s "$W/ws/cas/${d:0:2}/${d:2}")
+  printf "%-28s %9.1f | %8s [%6d ms] %8s [%6d ms] %8s [%6d ms] | %8s [%6d ms] %8s [%6d ms] %8s [%6d ms] | %.3f\n" \
+    "$n" "$(awk -v b=$sz 'BEGIN{print b/1048576}')" \
+    "$(mbps $sz $((t1-t0)))" $((t1-t0)) "$(mbps $sz $((t2-t1)))" $((t2-t1)) \
+    "$(mbps $sz $((t3-t2)))" $((t3-t2)) "$(mbps $sz $((t4-t3)))" $((t4-t3)) \
+    "$(mbps $sz $((t5-t4)))" $((t5-t4)) "$(mbps $sz $((t6-t5)))" $((t6-t5)) \
+    "$(awk -v a=$stored -v b=$sz 'BEGIN{print a/b}')"
+  rm -f "$W/cp.$n" "$W/cp2.$n" "$W/z.$n.zst" "$W/zd.$n" "$W/get.$n"
+done
+# the whole shared data directory as one tree
+sz=$(du -sb "$D" | cut -f1); nfiles=$(find "$D" -type f | wc -l)
+t0=$(ms); "$B" artifacts put "$D" --name bench/shared-tree >/dev/null; t1=$(ms)
+cp -r "$D" "$W/cptree"; t2=$(ms)
+tar -C "$D" -cf - . | zstd -3 -T1 -q -o "$W/tree.tar.zst"; t3=$(ms)
+"$B" artifacts get bench/shared-tree -o "$W/gettree" >/dev/null; t4=$(ms)
+cp -r "$W/cptree" "$W/cptree2"; t5=$(ms)
+mkdir "$W/untar"; zstd -d -q -c "$W/tree.tar.zst" | tar -C "$W/untar" -xf -; t6=$(ms)
+diff -r "$D" "$W/gettree" >/dev/null || { echo "tree get differs"; exit 1; }
+printf "%-28s %9.1f | %8s [%6d ms] %8s [%6d ms] %8s [%6d ms] | %8s [%6d ms] %8s [%6d ms] %8s [%6d ms] | (%d files; tar|zstd for zstd)\n" \
+  "shared/data tree" "$(awk -v b=$sz 'BEGIN{print b/1048576}')" \
+  "$(mbps $sz $((t1-t0)))" $((t1-t0)) "$(mbps $sz $((t2-t1)))" $((t2-t1)) \
+  "$(mbps $sz $((t3-t2)))" $((t3-t2)) "$(mbps $sz $((t4-t3)))" $((t4-t3)) \
+  "$(mbps $sz $((t5-t4)))" $((t5-t4)) "$(mbps $sz $((t6-t5)))" $((t6-t5)) "$nfiles"
+t0=$(ms); "$B" artifacts put "$D" --name bench/shared-tree >/dev/null; t1=$(ms)
+echo "re-put of the unchanged tree (all dedup): $((t1-t0)) ms"
+t0=$(ms); "$B" artifacts verify >/dev/null; t1=$(ms)
+echo "verify of the whole store ($(du -sh "$W/ws/cas" | cut -f1) on disk): $((t1-t0)) ms"
+
+# ---- cached rebuild vs cold ----
+command -v yosys >/dev/null && command -v nextpnr-ice40 >/dev/null && command -v icepack >/dev/null || {
+  echo "cached rebuild: yosys/nextpnr-ice40/icepack missing, skipped"; exit 0; }
+cat >"$W/gen.sh" <<'EOF'
+#!/usr/bin/env bash
+# writes a MAC array in Verilog: $1 = lanes, $2 = out file
+n=$1; o=$2
+{ echo "module top(input clk, input [7:0] a, input [7:0] b, output reg [23:0] y);"
+  for i in $(seq 0 $((n-1))); do
+    echo "  reg [23:0] acc$i; always @(posedge clk) acc$i <= acc$i + (a ^ 8'd$((i*37%256))) * (b + 8'd$((i*11%256)));"
+  done
+  printf "  always @(posedge clk) y <= "; for i in $(seq 0 $((n-1))); do printf "acc$i ^ "; done
+  echo "24'd0;"; echo "endmodule"; } >"$o"
+EOF
+chmod +x "$W/gen.sh"
+yv=$(yosys -V | head -1); nv=$(nextpnr-ice40 --version 2>&1 | head -1)
+# step table: name | tool version | config | command (run in the step's out dir; $IN = input dir)
+steps=(gen synth pnr pack timing)
+run_step() { # $1 step $2 in-dir $3 out-dir
+  case $1 in
+    gen) "$W/gen.sh" 12 "$3/design.v" ;;
+    synth) yosys -q -l "$3/yosys.log" -p "synth_ice40 -top top -json $3/synth.json" "$2/design.v" ;;
+    pnr) nextpnr-ice40 -q --hx8k --package ct256 --json "$2/synth.json" --asc "$3/top.asc" \
+           --log "$3/nextpnr.log" 2>/dev/null ;;
+    pack) icepack "$2/top.asc" "$3/top.bin"; cp "$2/top.asc" "$3/top.asc" ;;
+    timing) icetime -d hx8k -P ct256 -t -r "$3/timing.rpt" "$2/top.asc" >/dev/null 2>&1 \
+              || sha256sum "$2/top.bin" >"$3/timing.rpt" ;;
+  esac
+}
+tool_of() { case $1 in gen) echo "gen=1";; synth) echo "yosys=$yv";; pnr) echo "nextpnr=${PNR_VER:-$nv}";;
+            pack|timing) echo "icestorm=1";; esac; }
+# build MODE: cold (run + store), cached (restore, run on miss + store), nocache (run only)
+build_once() {
+  local mode=$1 out=$2 in="" dig="none" hits=0 ran=0
+  mkdir -p "$out"
+  for s in "${steps[@]}"; do
+    local dir="$out/$s"
+    if [ "$mode" != nocache ]; then
+      key=$("$B" artifacts cache key --step "$s" --input "$dig" --config "{\"lanes\":12,\"part\":\"hx8k\"}" --tool "$(tool_of $s)")
+      if [ "$mode" = cached ] && res=$("$B" artifacts cache restore "$key" -o "$dir") && [ "${res%% *}" = hit ]; then
+        dig=${res##* }; hits=$((hits + 1)); in=$dir; continue
+      fi
+    fi
+    mkdir -p "$dir"; run_step "$s" "$in" "$dir"; ran=$((ran + 1))
+    if [ "$mode" != nocache ]; then
+      res=$("$B" artifacts cache store "$key" "$dir" --step "$s"); dig=${res##* }
+    fi
+    in=$dir
+  done
+  echo "$hits hits, $ran ran"
+}
+printf "\n== synthetic FPGA build (gen -> yosys synth_ice40 -> nextpnr-ice40 -> icepack -> icetime)\n"
+t0=$(ms); r=$(build_once nocache "$W/b0"); t1=$(ms); echo "cold, no cache         : $((t1-t0)) ms ($r)"
+t0=$(ms); r=$(build_once cold "$W/b1"); t1=$(ms); cold=$((t1-t0)); echo "cold, storing outputs  : $cold ms ($r)"
+t0=$(ms); r=$(build_once cached "$W/b2"); t1=$(ms); warm=$((t1-t0)); echo "cached rebuild         : $warm ms ($r)"
+diff -r "$W/b1" "$W/b2" >/dev/null && echo "cached outputs byte-identical to the cold build's: yes" || { echo "cached outputs differ"; exit 1; }
+awk -v w=$warm -v c=$cold 'BEGIN { printf "cached / cold = %.2f%% (goal <= 1%%)\n", 100 * w / c }'
+t0=$(ms); r=$(PNR_VER="nextpnr-changed" build_once cached "$W/b3"); t1=$(ms)
+echo "changed nextpnr version: $((t1-t0)) ms ($r: pnr and what follows re-run)"

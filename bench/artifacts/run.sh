@@ -27,12 +27,11 @@ mkdir -p "$W/in"
 cp "$D/models/tfc_w2a2_qonnx.onnx" "$W/in/tfc_w2a2_qonnx.onnx"
 cp "$D/models/cybsec_mlp_w2a2_ready.onnx" "$W/in/cybsec_mlp_w2a2_ready.onnx"
 cp "$D/reports/vivado_2022.2_xcu250_vitis_impl_1_full_util_routed.rpt" "$W/in/vivado_util.rpt"
-# compressible: real reports and logs repeated with a counter (like build logs)
-for i in $(seq 1 40); do
-  for f in "$D"/reports/*.rpt "$D"/finn_oracle/*/*.log; do
-    [ -f "$f" ] && { echo "== pass $i $(basename "$f")"; cat "$f"; }
-  done
-done | head -c $((192 * 1024 * 1024)) >"$W/in/logs_192M.txt"
+# compressible: a synthetic place-and-route style log with varying numbers
+awk 'BEGIN { srand(7); for (i = 0; i < 2600000; i++)
+  printf "INFO: [Place 30-%d] cell u_mvau_%d/acc_reg[%d] LUT%d slack %.3f ns, net fanout %d\n",
+    int(rand() * 900), int(rand() * 64), int(rand() * 24), 1 + int(rand() * 6),
+    rand() * 4 - 1, int(rand() * 40) }' | head -c $((192 * 1024 * 1024)) >"$W/in/pnr_log_text.txt"
 head -c $((192 * 1024 * 1024)) /dev/urandom >"$W/in/random_192M.bin"
 cat "$W"/in/* >/dev/null
 
@@ -130,10 +129,10 @@ build_once() {
   echo "$hits hits, $ran ran"
 }
 printf "\n== synthetic FPGA build (gen -> yosys synth_ice40 -> nextpnr-ice40 -> icepack -> icetime)\n"
-t0=$(ms); r=$(build_once nocache "$W/b0"); t1=$(ms); echo "cold, no cache         : $((t1-t0)) ms ($r)"
+t0=$(ms); r=$(build_once nocache "$W/b0"); t1=$(ms); nocache=$((t1-t0)); echo "cold, no cache         : $nocache ms ($r)"
 t0=$(ms); r=$(build_once cold "$W/b1"); t1=$(ms); cold=$((t1-t0)); echo "cold, storing outputs  : $cold ms ($r)"
 t0=$(ms); r=$(build_once cached "$W/b2"); t1=$(ms); warm=$((t1-t0)); echo "cached rebuild         : $warm ms ($r)"
 diff -r "$W/b1" "$W/b2" >/dev/null && echo "cached outputs byte-identical to the cold build's: yes" || { echo "cached outputs differ"; exit 1; }
-awk -v w=$warm -v c=$cold 'BEGIN { printf "cached / cold = %.2f%% (goal <= 1%%)\n", 100 * w / c }'
+awk -v w=$warm -v c=$cold -v n=$nocache 'BEGIN { printf "cached / cold = %.2f%% (vs cold without storing: %.2f%%; goal <= 1%%)\n", 100 * w / c, 100 * w / n }'
 t0=$(ms); r=$(PNR_VER="nextpnr-changed" build_once cached "$W/b3"); t1=$(ms)
-echo "changed nextpnr version: $((t1-t0)) ms ($r: pnr and what follows re-run)"
+echo "changed nextpnr version: $((t1-t0)) ms ($r: pnr re-runs; a later step hits again once its input is unchanged)"

@@ -247,7 +247,7 @@ static int cmd_ls(bs_cli *cli, int argc, char **argv)
     if (optind < argc)
         return bs_cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     actx c;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     bs_art_record *v;
     int n;
@@ -271,7 +271,7 @@ static int cmd_info(bs_cli *cli, int argc, char **argv)
     if (argc != 2 && !json)
         return bs_cli_usage(cli, "expected one NAME[@VERSION] or DIGEST");
     actx c;
-    int rc = ctx_open(cli, &c, -1);
+    int rc = ctx_open(cli, &c, 0);
     if (rc)
         return rc;
     bs_art_record r;
@@ -347,7 +347,7 @@ static int cmd_put(bs_cli *cli, int argc, char **argv)
     if (!p.m.name)
         return bs_cli_usage(cli, "--name is required");
     actx c;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     bs_art_record r;
     if ((rc = bs_art_put(c.st, argv[optind], &p.m, &c.a, &r)))
@@ -391,7 +391,7 @@ static int cmd_get(bs_cli *cli, int argc, char **argv)
     if (!ref || !out)
         return bs_cli_usage(cli, "expected NAME[@VERSION]|DIGEST and -o PATH");
     actx c;
-    int rc = ctx_open(cli, &c, -1);
+    int rc = ctx_open(cli, &c, 0);
     if (rc)
         return rc;
     bs_art_record r;
@@ -421,7 +421,7 @@ static int pin_common(bs_cli *cli, int argc, char **argv, bool pin)
     if (argc != 2)
         return bs_cli_usage(cli, "expected one NAME, NAME@VERSION or DIGEST");
     actx c;
-    int rc = ctx_open(cli, &c, -1), n = 0;
+    int rc = ctx_open(cli, &c, 0), n = 0;
     if (rc)
         return rc;
     if ((rc = bs_art_pin(c.st, argv[1], pin, &n)))
@@ -450,7 +450,7 @@ static int cmd_gc(bs_cli *cli, int argc, char **argv)
         return 0;
     }
     bool dry = false, json = false;
-    int64_t grace = -1;
+    int64_t grace = 0; /* default */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
             dry = true;
@@ -460,7 +460,7 @@ static int cmd_gc(bs_cli *cli, int argc, char **argv)
             double s;
             if (bs_parse_duration_s(argv[++i], &s) || s < 0)
                 return bs_cli_usage(cli, "--grace '%s' is not a duration", argv[i]);
-            grace = (int64_t)(s * 1000);
+            grace = s > 0 ? (int64_t)(s * 1000) : -1; /* -1: none */
         } else
             return bs_cli_usage(cli, "unexpected argument '%s'", argv[i]);
     }
@@ -519,7 +519,7 @@ static int cmd_verify(bs_cli *cli, int argc, char **argv)
     if (argc > 1 && !json)
         return bs_cli_usage(cli, "unexpected argument '%s'", argv[1]);
     actx c;
-    int rc = ctx_open(cli, &c, -1), np = 0, nc = 0;
+    int rc = ctx_open(cli, &c, 0), np = 0, nc = 0;
     if (rc)
         return rc;
     bs_verify_problem *p;
@@ -589,7 +589,7 @@ static int cmd_export(bs_cli *cli, int argc, char **argv)
     if (!e.out)
         return bs_cli_usage(cli, "-o BUNDLE is required");
     actx c;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     if (optind == argc - 1) {
         char *q = bs_arena_strdup(&c.a, argv[optind]);
@@ -631,7 +631,7 @@ static int cmd_import(bs_cli *cli, int argc, char **argv)
     if (argc != 2 && !json)
         return bs_cli_usage(cli, "expected one BUNDLE");
     actx c;
-    int rc = ctx_open(cli, &c, -1), added = 0, skipped = 0;
+    int rc = ctx_open(cli, &c, 0), added = 0, skipped = 0;
     if (rc)
         return rc;
     if ((rc = bs_art_import(c.st, argv[1], &added, &skipped))) {
@@ -741,7 +741,7 @@ static int policy_set(bs_cli *cli, int argc, char **argv)
         return bs_cli_usage(cli, "give at least one rule (--last, --best, --max-age, "
                                  "--max-bytes, --pin)");
     actx c;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     for (int i = 0; i < p.n && rc == 0; i++) {
         p.p[i].scope = p.scope ? p.scope : "*";
@@ -771,7 +771,7 @@ static int policy_ls(bs_cli *cli, int argc, char **argv)
     if (argc > 1 && !json)
         return bs_cli_usage(cli, "unexpected argument '%s'", argv[1]);
     actx c;
-    int rc = ctx_open(cli, &c, -1), n = 0;
+    int rc = ctx_open(cli, &c, 0), n = 0;
     if (rc)
         return rc;
     bs_art_policy *v;
@@ -833,7 +833,7 @@ static int policy_rm(bs_cli *cli, int argc, char **argv)
         return rc;
     actx c;
     int n = 0;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     if ((rc = bs_art_policy_rm(c.st, p.scope ? p.scope : "*", p.kind, &n)))
         rc = bs_cli_fail(cli, rc);
@@ -943,7 +943,7 @@ static int cache_store_cmd(bs_cli *cli, int argc, char **argv)
     if (optind != argc - 2 || !p.m.step)
         return bs_cli_usage(cli, "expected KEY DIR --step S");
     actx c;
-    if ((rc = ctx_open(cli, &c, -1)))
+    if ((rc = ctx_open(cli, &c, 0)))
         return rc;
     bs_art_record r;
     const char *step = p.m.step;
@@ -967,7 +967,7 @@ static int cache_restore_cmd(bs_cli *cli, int argc, char **argv)
     if (argc != 4 || strcmp(argv[2], "-o"))
         return bs_cli_usage(cli, "expected KEY -o DIR");
     actx c;
-    int rc = ctx_open(cli, &c, -1);
+    int rc = ctx_open(cli, &c, 0);
     if (rc)
         return rc;
     bs_art_record r;

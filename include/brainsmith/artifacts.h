@@ -38,7 +38,8 @@ typedef struct bs_art_store bs_art_store;
 
 typedef struct bs_art_opts {
     int zstd_level;         /* 0 = default (3) */
-    int64_t grace_ms;       /* gc keeps unreferenced blobs younger than this; <0 = default 10 min */
+    int64_t grace_ms;       /* gc keeps unreferenced blobs younger than this;
+                               0 = default (10 min), < 0 = no grace at all */
 } bs_art_opts;
 
 /* Opens the store of a workspace: applies the "artifacts" migrations and

@@ -69,9 +69,8 @@ int bs_art_open(bs_workspace *ws, const bs_art_opts *opts, bs_art_store **out)
     s->db = ws->db;
     s->lock_fd = -1;
     s->level = opts && opts->zstd_level ? opts->zstd_level : 3;
-    s->grace_ms = opts && opts->grace_ms >= 0 ? opts->grace_ms : 10 * 60 * 1000;
-    if (!opts)
-        s->grace_ms = 10 * 60 * 1000;
+    s->grace_ms = !opts || opts->grace_ms == 0 ? 10 * 60 * 1000
+                  : opts->grace_ms < 0 ? 0 : opts->grace_ms;
     s->cas = bs_workspace_path(ws, "cas");
     s->tmp = s->cas ? bs_path_join(s->cas, "tmp") : NULL;
     s->lock_path = s->cas ? bs_path_join(s->cas, "lock") : NULL;

@@ -45,7 +45,7 @@ static int setup(void **state)
     free(home);
     if (rc)
         return -1;
-    bs_art_opts o = {.grace_ms = 0};
+    bs_art_opts o = {.grace_ms = -1}; /* no grace: gc results are exact */
     if (bs_art_open(f->ws, &o, &f->st))
         return -1;
     bs_arena_init(&f->a, 0);
@@ -443,7 +443,7 @@ static void test_retention_policies(void **state)
     /* a best policy without the metrics table refuses instead of dropping */
     assert_int_equal(bs_db_exec(f->ws->db, "DROP TABLE metric_values"), 0);
     bs_art_close(f->st);
-    assert_int_equal(bs_art_open(f->ws, &(bs_art_opts){.grace_ms = 0}, &f->st), 0);
+    assert_int_equal(bs_art_open(f->ws, &(bs_art_opts){.grace_ms = -1}, &f->st), 0);
     assert_int_equal(bs_art_gc(f->st, false, &f->a, &r), BS_ENOTFOUND);
     assert_string_equal(kept(f, "best"), "3,5");
     /* nothing the index still names was swept */
@@ -573,6 +573,16 @@ static void test_gc_vs_reader(void **state)
     assert_int_equal(bs_db_exec(f->ws->db, "UPDATE tasks SET state='succeeded' WHERE id=7"), 0);
     gc(f, &g);
     assert_false(bs_cas_has(f->st, r.digest));
+    /* grace: an unreferenced blob younger than the grace period survives */
+    bs_art_store *graced;
+    assert_int_equal(bs_art_open(f->ws, NULL, &graced), 0);
+    assert_int_equal(bs_cas_put_buf(graced, "young blob", 10, raw), 0);
+    assert_int_equal(bs_art_gc(graced, false, &f->a, &g), 0);
+    assert_int_equal(g.blobs_young, 1);
+    assert_true(bs_cas_has(f->st, raw));
+    bs_art_close(graced);
+    gc(f, &g); /* no grace */
+    assert_false(bs_cas_has(f->st, raw));
     close(to_child[0]);
     close(to_child[1]);
     close(to_parent[0]);
@@ -717,6 +727,46 @@ static void test_cache(void **state)
     assert_int_equal(bs_cache_lookup(f->st, k1, &f->a, &hit), BS_ENOTFOUND);
 }
 
+/* internal: records a manifest blob as a tree (lib/artifacts/art_int.h) */
+int art_index_tree(bs_art_store *s, const char *tree, int64_t size, const char *const *blobs,
+                   int nblobs);
+
+static void test_hostile_manifest(void **state)
+{
+    fx *f = *state;
+    char blob[65], tree[65];
+    assert_int_equal(bs_cas_put_buf(f->st, "pwned\n", 6, blob), 0);
+    char *outside = tpath(f, "escaped");
+    const char *evil[] = {
+        "{\"path\":\"../escaped\",\"type\":\"file\",\"digest\":\"%s\",\"size\":6,\"mode\":420}",
+        "{\"path\":\"/tmp/escaped\",\"type\":\"file\",\"digest\":\"%s\",\"size\":6,\"mode\":420}",
+        "{\"path\":\"a/../../escaped\",\"type\":\"file\",\"digest\":\"%s\",\"size\":6,\"mode\":420}",
+    };
+    for (size_t i = 0; i < sizeof evil / sizeof *evil; i++) {
+        char *entry = bs_arena_sprintf(&f->a, evil[i], blob);
+        char *m = bs_arena_sprintf(&f->a, "{\"brainsmith_manifest\":1,\"size\":6,\"entries\":[%s]}",
+                                   entry);
+        assert_int_equal(bs_cas_put_buf(f->st, m, strlen(m), tree), 0);
+        const char *b[] = {blob};
+        assert_int_equal(art_index_tree(f->st, tree, 6, b, 1), 0);
+        char *dest = tpath(f, bs_arena_sprintf(&f->a, "dest%zu", i));
+        assert_int_not_equal(bs_cas_materialise(f->st, tree, dest), 0);
+        assert_false(bs_path_exists(outside));
+        assert_false(bs_path_exists(dest)); /* nothing half-built left */
+    }
+    /* a symlink pointing outside plus a file "through" it */
+    char *m = bs_arena_sprintf(&f->a,
+        "{\"brainsmith_manifest\":1,\"size\":6,\"entries\":["
+        "{\"path\":\"ln\",\"type\":\"symlink\",\"target\":\"%s\"},"
+        "{\"path\":\"ln/escaped\",\"type\":\"file\",\"digest\":\"%s\",\"size\":6,\"mode\":420}]}",
+        f->dir, blob);
+    assert_int_equal(bs_cas_put_buf(f->st, m, strlen(m), tree), 0);
+    const char *b[] = {blob};
+    assert_int_equal(art_index_tree(f->st, tree, 6, b, 1), 0);
+    assert_int_not_equal(bs_cas_materialise(f->st, tree, tpath(f, "dest-ln")), 0);
+    assert_false(bs_path_exists(outside));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +777,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gc_vs_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_where, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_manifest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

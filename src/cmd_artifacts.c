@@ -264,7 +264,7 @@ static int cmd_info(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
         printf("usage: brainsmith artifacts info NAME[@VERSION]|DIGEST [--json]\n\n"
-               "Shows one artifact's metadata.\n");
+               "Shows one artifact's metadata and the whole-design metrics of its build.\n");
         return 0;
     }
     bool json = argc == 3 && !strcmp(argv[2], "--json");
@@ -275,12 +275,22 @@ static int cmd_info(bs_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     bs_art_record r;
-    if ((rc = bs_art_resolve(c.st, argv[1], &c.a, &r)))
+    const char **mn = NULL;
+    double *mv = NULL;
+    int nm = 0;
+    if ((rc = bs_art_resolve(c.st, argv[1], &c.a, &r)) ||
+        (rc = bs_art_build_metrics(c.st, r.build_id, &c.a, &mn, &mv, &nm))) {
         rc = bs_cli_fail(cli, rc);
-    else if (json)
-        print_json(rec_json(&r));
-    else
+    } else if (json) {
+        cJSON *o = rec_json(&r), *m = cJSON_AddObjectToObject(o, "metrics");
+        for (int i = 0; i < nm; i++)
+            cJSON_AddNumberToObject(m, mn[i], mv[i]);
+        print_json(o);
+    } else {
         print_records(&r, 1, false);
+        for (int i = 0; i < nm; i++)
+            printf("  %-40s %g\n", mn[i], mv[i]);
+    }
     ctx_close(&c);
     return rc;
 }

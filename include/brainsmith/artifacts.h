@@ -135,6 +135,10 @@ int bs_art_query(bs_art_store *s, const bs_art_filter *f, bs_arena *a, bs_art_re
  * digest prefix (>= 8 hex chars) to one record.  BS_ENOTFOUND if none; a
  * digest known only to the CAS (not indexed) is BS_ENOTFOUND too. */
 int bs_art_resolve(bs_art_store *s, const char *ref, bs_arena *a, bs_art_record *out);
+/* The whole-design metrics of a build (the artifact's link to its metrics),
+ * sorted by name, in arena a; *n = 0 when there are none or no metrics table. */
+int bs_art_build_metrics(bs_art_store *s, const char *build_id, bs_arena *a, const char ***names,
+                         double **values, int *n);
 /* Pins (true) or unpins the artifacts ref names: "NAME" pins every version,
  * "NAME@V" or a digest exactly those.  *count gets how many rows changed. */
 int bs_art_pin(bs_art_store *s, const char *ref, bool pin, int *count);

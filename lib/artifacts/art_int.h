@@ -20,7 +20,14 @@ struct bs_art_store {
     int lock_fd;        /* open on lock_path, -1 until first use */
     int lock_depth;     /* nesting of art_lock_shared in this process */
     bool metric_view;   /* temp view art_metric_v created on this connection */
+    int defer_dirsync;  /* > 0: blob directory fsyncs are batched (tree puts) */
+    uint8_t dirty[256]; /* cas/xx directories renamed into since the last flush */
 };
+
+/* Batching of directory fsyncs during a tree put: begin, put blobs, then
+ * flush (fsyncs each touched cas/xx once) before anything indexes them. */
+void art_dirsync_begin(bs_art_store *s);
+int art_dirsync_flush(bs_art_store *s);
 
 /* Makes the temp view art_metric_v(build_id, metric, layer, value) over the
  * metrics module's metric_values (layer NULL = whole design); BS_ENOTFOUND

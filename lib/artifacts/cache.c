@@ -5,7 +5,8 @@
  * config the step reads in canonical form, tool versions, brainsmith
  * version); see bs_cache_key() in artifacts.h.  Outputs are stored as a
  * tree artifact "step/<step>" carrying the key; a hit materialises that
- * tree under a lease, so a concurrent gc cannot pull it away mid-copy. */
+ * tree under the shared gc lock, so a concurrent gc cannot pull it away
+ * mid-copy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,16 @@ int bs_art_get(bs_art_store *s, const char *ref, const char *out_path, bs_arena 
     }
     if (rc)
         return rc;
-    int64_t lease = 0;
-    if ((rc = bs_art_lease(s, r.digest, 0, 0, "get", &lease)))
-        return bs_error_wrap(rc, "get %s: ", ref);
-    rc = bs_cas_materialise(s, r.digest, out_path);
-    bs_art_lease_release(s, lease);
+    /* A short read holds the shared gc lock instead of a lease: no database
+     * write, and gc (exclusive) cannot sweep while we copy. */
+    if ((rc = art_lock_shared(s)))
+        return rc;
+    if (!bs_cas_has(s, r.digest))
+        rc = bs_error_set(BS_ENOTFOUND, "get %s: blob %s is not in the store (collected)", ref,
+                          r.digest);
+    else
+        rc = bs_cas_materialise(s, r.digest, out_path);
+    art_unlock_shared(s);
     if (rc == 0 && rec_out)
         *rec_out = r;
     return rc;
@@ -231,15 +237,15 @@ int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_
                      bs_art_record *out)
 {
     bs_art_record r;
-    int rc = bs_cache_lookup(s, key, a, &r);
+    /* Look up under the shared gc lock: what it finds complete stays so
+     * until we are done copying. */
+    int rc = art_lock_shared(s);
     if (rc)
         return rc;
-    int64_t lease = 0;
-    if ((rc = bs_art_lease(s, r.digest, 0, 0, "cache restore", &lease)))
-        return rc == BS_ENOTFOUND ? bs_error_set(BS_ENOTFOUND, "cache: miss for key %.16s "
-                                                 "(collected meanwhile)", key) : rc;
-    rc = bs_cas_materialise(s, r.digest, dest_dir);
-    bs_art_lease_release(s, lease);
+    rc = bs_cache_lookup(s, key, a, &r);
+    if (rc == 0)
+        rc = bs_cas_materialise(s, r.digest, dest_dir);
+    art_unlock_shared(s);
     if (rc == 0 && out)
         *out = r;
     return rc;

@@ -54,6 +54,34 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
+static int hexval(char c)
+{
+    return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+void art_dirsync_begin(bs_art_store *s)
+{
+    s->defer_dirsync++;
+}
+
+int art_dirsync_flush(bs_art_store *s)
+{
+    if (s->defer_dirsync > 0)
+        s->defer_dirsync--;
+    int rc = 0;
+    for (int i = 0; i < 256; i++) {
+        if (!s->dirty[i])
+            continue;
+        s->dirty[i] = 0;
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/%02x", s->cas, i);
+        int r = fsync_dir(dir);
+        if (r && !rc)
+            rc = r;
+    }
+    return rc;
+}
+
 static int write_all(int fd, const void *p, size_t n, const char *what)
 {
     const char *c = p;
@@ -208,6 +236,8 @@ int art_cas_put_src(bs_art_store *s, art_src_fn src, void *ud, int64_t pledged, 
         rc = bs_error_set(BS_EIO, "cas: fsync %s: %s", tmp, strerror(errno));
     } else if (rename(tmp, final) != 0) {
         rc = bs_error_set(BS_EIO, "cas: rename %s -> %s: %s", tmp, final, strerror(errno));
+    } else if (s->defer_dirsync) {
+        s->dirty[(hexval(digest[0]) << 4) | hexval(digest[1])] = 1;
     } else {
         rc = fsync_dir(dir);
     }

@@ -767,3 +767,48 @@ int bs_art_pin(bs_art_store *s, const char *ref, bool pin, int *count)
     bs_arena_free(&a);
     return rc;
 }
+
+int bs_art_build_metrics(bs_art_store *s, const char *build_id, bs_arena *a, const char ***names,
+                         double **values, int *n)
+{
+    *n = 0;
+    *names = NULL;
+    *values = NULL;
+    if (!build_id || art_metric_view(s))
+        return 0;
+    sqlite3_stmt *st;
+    int rc = bs_db_prepare(s->db, "SELECT metric, value FROM art_metric_v WHERE build_id=? AND "
+                                  "layer IS NULL AND value IS NOT NULL ORDER BY metric", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, build_id, -1, SQLITE_STATIC);
+    int cnt = 0, cap = 0;
+    const char **nv = NULL;
+    double *vv = NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            const char **n2 = bs_arena_alloc(a, sizeof *n2 * (size_t)cap);
+            double *v2 = bs_arena_alloc(a, sizeof *v2 * (size_t)cap);
+            if (!n2 || !v2) {
+                rc = bs_error_set(BS_ENOMEM, "artifacts: metrics");
+                break;
+            }
+            if (cnt) {
+                memcpy(n2, nv, sizeof *n2 * (size_t)cnt);
+                memcpy(v2, vv, sizeof *v2 * (size_t)cnt);
+            }
+            nv = n2;
+            vv = v2;
+        }
+        nv[cnt] = col_str(st, 0, a);
+        vv[cnt++] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    *names = nv;
+    *values = vv;
+    *n = cnt;
+    return 0;
+}

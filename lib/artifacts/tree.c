@@ -180,7 +180,13 @@ int bs_cas_put_tree(bs_art_store *s, const char *dir, char digest[BS_SHA256_HEX_
         return bs_error_set(BS_EINVAL, "tree: %s is not a directory", dir);
     tlist l = {0};
     int64_t total = 0;
+    /* Renames of the file blobs become durable by one fsync per touched
+     * cas/xx directory, before the manifest (and so any index row) exists. */
+    art_dirsync_begin(s);
     int rc = walk(s, dir, "", &l, &total);
+    int frc = art_dirsync_flush(s);
+    if (rc == 0)
+        rc = frc;
     cJSON *m = NULL;
     char *text = NULL;
     const char **blobs = NULL;

@@ -38,6 +38,16 @@ for s in ls info put get pin unpin gc verify export import; do
   A $s --help | grep -q usage || fail "$s --help"
 done
 
+# ---- concurrent puts of one name get distinct versions ----
+for i in 1 2 3 4 5 6; do
+  echo "content $i" >"$T/c$i.txt"
+  "$B" artifacts put "$T/c$i.txt" --name conc >/dev/null &
+  pids+=($!)
+done
+wait
+vers=$(A ls --name conc --json | grep -o '"version":	[0-9]*' | cut -f2 | sort -n | tr '\n' ' ')
+[ "$vers" = "1 2 3 4 5 6 " ] || fail "concurrent puts gave versions '$vers'"
+
 # ---- kill -9 during a put leaves no visible partial blob ----
 head -c $((96 * 1024 * 1024)) /dev/urandom >"$T/big.bin"
 big=$(sha256sum "$T/big.bin" | cut -c1-64)

@@ -56,9 +56,15 @@ int bs_art_verify(bs_art_store *s, bs_arena *a, bs_verify_problem **probs, int *
 {
     plist l = {0};
     int rc = 0, checked = 0;
+    /* The shared gc lock gives a consistent view: no sweep removes blobs or
+     * index rows while we compare them (puts and gets go on). */
+    if ((rc = art_lock_shared(s)))
+        return rc;
     DIR *top = opendir(s->cas);
-    if (!top)
+    if (!top) {
+        art_unlock_shared(s);
         return bs_error_set(BS_EIO, "verify: cannot open %s", s->cas);
+    }
     struct dirent *de;
     while (rc == 0 && (de = readdir(top))) {
         if (strlen(de->d_name) != 2 || !strchr("0123456789abcdef", de->d_name[0]) ||
@@ -80,8 +86,6 @@ int bs_art_verify(bs_art_store *s, bs_arena *a, bs_verify_problem **probs, int *
             int c = bs_cas_check(s, digest);
             if (c == BS_ECORRUPT)
                 rc = add(&l, a, s, digest, "corrupt");
-            else if (c == BS_ENOTFOUND)
-                ; /* removed by a concurrent gc after we listed it */
             else if (c)
                 rc = add(&l, a, s, digest, "unreadable");
         }
@@ -103,6 +107,7 @@ int bs_art_verify(bs_art_store *s, bs_arena *a, bs_verify_problem **probs, int *
         }
         sqlite3_finalize(st);
     }
+    art_unlock_shared(s);
     if (rc)
         return rc;
     *probs = l.v;

@@ -872,6 +872,7 @@ typedef struct key_opts {
     bs_cache_key_in in;
     const char *inputs[256], *tools[256];
     const char *config_file;
+    const char *out;
 } key_opts;
 
 static int key_opt(bs_cli *cli, int o, const char *arg, void *ud)
@@ -892,8 +893,28 @@ static int key_opt(bs_cli *cli, int o, const char *arg, void *ud)
     case O_CONFIG: k->in.config_json = arg; return 0;
     case O_CONFIG_FILE: k->config_file = arg; return 0;
     case O_BSV: k->in.bs_version = arg; return 0;
+    case 'o': k->out = arg; return 0;
     }
     return bs_cli_usage(cli, "unexpected option");
+}
+
+/* Computes the key from --step/--input/--config/--tool options. */
+static int key_from_opts(bs_cli *cli, key_opts *k, char key[BS_SHA256_HEX_LEN + 1])
+{
+    char *text = NULL;
+    int rc = 0;
+    if (k->config_file) {
+        if ((rc = bs_read_file(k->config_file, &text, NULL)))
+            return bs_cli_fail(cli, rc);
+        k->in.config_json = text;
+    }
+    if ((rc = bs_cache_key(&k->in, key)))
+        rc = bs_cli_fail(cli, rc);
+    if (text) {
+        free(text);
+        k->in.config_json = NULL;
+    }
+    return rc;
 }
 
 static int cache_key_cmd(bs_cli *cli, int argc, char **argv)
@@ -919,18 +940,11 @@ static int cache_key_cmd(bs_cli *cli, int argc, char **argv)
         return rc;
     if (!k.in.step)
         return bs_cli_usage(cli, "--step is required");
-    char *text = NULL;
-    if (k.config_file) {
-        if ((rc = bs_read_file(k.config_file, &text, NULL)))
-            return bs_cli_fail(cli, rc);
-        k.in.config_json = text;
-    }
+    if (optind < argc)
+        return bs_cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     char key[BS_SHA256_HEX_LEN + 1];
-    if ((rc = bs_cache_key(&k.in, key)))
-        rc = bs_cli_fail(cli, rc);
-    else
+    if ((rc = key_from_opts(cli, &k, key)) == 0)
         printf("%s\n", key);
-    free(text);
     return rc;
 }
 
@@ -969,21 +983,44 @@ static int cache_store_cmd(bs_cli *cli, int argc, char **argv)
 static int cache_restore_cmd(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
-        printf("usage: brainsmith artifacts cache restore KEY -o DIR\n\n"
+        printf("usage: brainsmith artifacts cache restore KEY -o DIR\n"
+               "       brainsmith artifacts cache restore --step S [--input DIGEST]... [--config JSON |\n"
+               "       --config-file F] [--tool NAME=VERSION]... [--bs-version V] -o DIR\n\n"
                "On a hit, writes the stored outputs to DIR (absent or empty) and prints\n"
-               "'hit'; on a miss prints 'miss' and exits 3.\n");
+               "'hit NAME@VERSION DIGEST' (DIGEST = the outputs' tree digest, the input\n"
+               "digest of the next step); on a miss prints 'miss KEY' and exits 3.\n"
+               "The second form computes the key as 'cache key' does.\n");
         return 0;
     }
-    if (argc != 4 || strcmp(argv[2], "-o"))
-        return bs_cli_usage(cli, "expected KEY -o DIR");
-    actx c;
-    int rc = ctx_open(cli, &c, 0);
+    static const struct option lo[] = {
+        {"step", required_argument, 0, O_STEP},   {"input", required_argument, 0, O_INPUT},
+        {"tool", required_argument, 0, O_TOOL},   {"config", required_argument, 0, O_CONFIG},
+        {"config-file", required_argument, 0, O_CONFIG_FILE},
+        {"bs-version", required_argument, 0, O_BSV}, {"output", required_argument, 0, 'o'}, {0}};
+    key_opts k = {0};
+    k.in.inputs = k.inputs;
+    k.in.tools = k.tools;
+    int rc = parse(cli, argc, argv, lo, key_opt, &k);
     if (rc)
         return rc;
+    if (!k.out)
+        return bs_cli_usage(cli, "-o DIR is required");
+    char key[BS_SHA256_HEX_LEN + 1];
+    if (optind == argc - 1 && !k.in.step) {
+        snprintf(key, sizeof key, "%s", argv[optind]);
+    } else if (optind == argc && k.in.step) {
+        if ((rc = key_from_opts(cli, &k, key)))
+            return rc;
+    } else {
+        return bs_cli_usage(cli, "expected KEY, or --step S and the other key parts");
+    }
+    actx c;
+    if ((rc = ctx_open(cli, &c, 0)))
+        return rc;
     bs_art_record r;
-    rc = bs_cache_restore(c.st, argv[1], argv[3], &c.a, &r);
+    rc = bs_cache_restore(c.st, key, k.out, &c.a, &r);
     if (rc == BS_ENOTFOUND) {
-        printf("miss\n");
+        printf("miss %s\n", key);
         rc = 3;
     } else if (rc) {
         rc = bs_cli_fail(cli, rc);

@@ -8,8 +8,9 @@
 #    Page cache is warm for every contender (each source is read once first).
 # 2. A synthetic multi-step FPGA build of real processes (Verilog generator,
 #    yosys synth_ice40, nextpnr-ice40, icepack, icetime) run cold, then again
-#    with every step answered by the step cache (key + restore through the CLI,
-#    one process each), then again with a changed nextpnr "version" (only the
+#    with every step answered by the step cache (`artifacts cache restore` with
+#    the key parts: one process per step; and in-process, as the scheduler will
+#    do it, with bench_artifacts_cache), then again with a changed nextpnr "version" (only the
 #    steps from pnr on re-run).  Goal: cached <= 1% of cold.
 set -euo pipefail
 build=${1:-build}
@@ -125,11 +126,15 @@ build_once() {
   mkdir -p "$out"
   for s in "${steps[@]}"; do
     local dir="$out/$s"
-    if [ "$mode" != nocache ]; then
-      key=$("$B" artifacts cache key --step "$s" --input "$dig" --config "{\"lanes\":12,\"part\":\"hx8k\"}" --tool "$(tool_of $s)")
-      if [ "$mode" = cached ] && res=$("$B" artifacts cache restore "$key" -o "$dir") && [ "${res%% *}" = hit ]; then
+    local parts=(--step "$s" --input "$dig" --config '{"lanes":12,"part":"hx8k"}' --tool "$(tool_of $s)")
+    if [ "$mode" = cached ]; then
+      # one process per step: computes the key, restores on a hit, prints the key on a miss
+      if res=$("$B" artifacts cache restore "${parts[@]}" -o "$dir"); then
         dig=${res##* }; hits=$((hits + 1)); in=$dir; continue
       fi
+      key=${res##* }
+    elif [ "$mode" = cold ]; then
+      key=$("$B" artifacts cache key "${parts[@]}")
     fi
     mkdir -p "$dir"; run_step "$s" "$in" "$dir"; ran=$((ran + 1))
     if [ "$mode" != nocache ]; then

@@ -184,5 +184,10 @@ A cache restore "$k1" -o "$T/hit1" | grep -q "^hit" || fail "cache hit"
 diff -r "$T/step" "$T/hit1" >/dev/null || fail "cache hit not byte-identical"
 A cache restore "$k2" -o "$T/hit2" | grep -q "^miss" || fail "changed tool version must miss"
 [ -e "$T/hit2" ] && fail "miss wrote outputs"
+# the one-process form computes the same key
+A cache restore --step step_hw --input "$big" --config '{ "clk" : 10 }' --tool yosys=0.27 -o "$T/hit3" | grep -q "^hit" || fail "restore by key parts"
+diff -r "$T/step" "$T/hit3" >/dev/null || fail "restore by key parts not identical"
+out=$(A cache restore --step step_hw --input "$big" --config '{"clk":10}' --tool yosys=0.28 -o "$T/hit4"); [ $? -eq 3 ] || fail "miss exit 3"
+[ "$out" = "miss $k2" ] || fail "miss prints the key: $out"
 
 echo "artifacts_cli: all checks passed"

@@ -143,7 +143,7 @@ typedef struct bs_cpd_opts {
     double max_pvalue;     /* final significance, default 0.001 */
     int window;            /* sliding window length, default 50 */
     int split_permutations;/* permutations in the split step, default 99 */
-    int merge_permutations;/* permutations in the merge step, default 999 */
+    int merge_permutations;/* permutations in the merge step, default 1999 */
     double min_magnitude;  /* minimal |relative change| kept, default 0 */
     uint64_t seed;         /* permutation RNG seed (results reproducible) */
 } bs_cpd_opts;

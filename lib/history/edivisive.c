@@ -39,7 +39,7 @@ void bs_cpd_opts_default(bs_cpd_opts *o)
     o->max_pvalue = 0.001;
     o->window = 50;
     o->split_permutations = 99;
-    o->merge_permutations = 999;
+    o->merge_permutations = 1999;
     o->min_magnitude = 0.0;
     o->seed = 0x5eed0b5e55ULL;
 }

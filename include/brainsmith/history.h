@@ -177,8 +177,9 @@ typedef struct bs_threshold_opts {
 void bs_threshold_opts_default(bs_threshold_opts *o);
 
 /* Relative-threshold rule: flags point i when |x[i] / median(previous
- * lookback finite points) - 1| >= rel; after a flag the reference restarts
- * after the flagged point.  pvalue of results is NaN. */
+ * lookback finite points) - 1| >= rel and, with 3+ reference points, the
+ * jump exceeds 3 x 1.4826 x MAD of the reference (noise guard); after a flag
+ * the reference restarts at the flagged point.  pvalue of results is NaN. */
 int bs_threshold_detect(const double *x, size_t n, const bs_threshold_opts *o,
                         bs_change_point **out, size_t *n_out);
 

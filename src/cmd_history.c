@@ -8,6 +8,7 @@
 
 #include "brainsmith/error.h"
 #include "brainsmith/history.h"
+#include "brainsmith/json.h"
 #include "brainsmith/util.h"
 
 #include <cJSON.h>
@@ -88,7 +89,7 @@ static cJSON *jnum(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSO
 
 static void print_json(cJSON *j)
 {
-    char *t = cJSON_Print(j);
+    char *t = bs_json_print_py(j, 2);
     if (t) printf("%s\n", t);
     free(t);
 }

@@ -545,8 +545,18 @@ static int fire(sqlite3 *db, const bs_alert_rule *r, const bs_hist_series *s, co
     key = bs_strbuf_detach(&kb);
     int rc = 0;
     if (o->dry_run) {
-        if (o->print) o->print(json, o->print_ud);
-        (*fired)++;
+        /* report only what a real run would fire: skip stored keys */
+        sqlite3_stmt *q = NULL;
+        if ((rc = bs_db_prepare(db, "SELECT 1 FROM history_alerts_fired WHERE rule_id = ?1 AND dedup_key = ?2", &q)) < 0)
+            goto out;
+        sqlite3_bind_int64(q, 1, r->id);
+        bs_db_bind_text(q, 2, key);
+        bool seen = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (!seen) {
+            if (o->print) o->print(json, o->print_ud);
+            (*fired)++;
+        }
         goto out;
     }
     rc = claim(db, r->id, key, json);

@@ -42,6 +42,7 @@ void bs_cpd_opts_default(bs_cpd_opts *o)
     o->merge_permutations = 1999;
     o->min_magnitude = 0.0;
     o->seed = 0x5eed0b5e55ULL;
+    o->fast_merge = false;
 }
 
 void bs_threshold_opts_default(bs_threshold_opts *o)
@@ -261,6 +262,7 @@ typedef struct mctx {
     unsigned char *lab; /* 1 = left sample */
     size_t cap;
     bs_rng rng;
+    struct scanctx *scan;
 } mctx;
 
 static int cmp_double(const void *a, const void *b)
@@ -326,6 +328,98 @@ static double merge_pvalue(mctx *m, const double *left, size_t nx, const double 
     return (double)(k + 1) / (double)(R + 1);
 }
 
+/* Max-corrected variant of the merge test: the statistic is the maximum
+ * over split points tau of q(seg[0..tau) | seg[tau..N)), so choosing the
+ * split is part of what the permutations reproduce.  Within-sums of every
+ * prefix and suffix come from Fenwick trees over the (fixed) value ranks:
+ * O(N log N) per permutation. */
+typedef struct scanctx {
+    double *v, *cs, *wl, *wr, *fs;   /* values, scratch, prefix/suffix W, fenwick sums */
+    int *rk, *fc;                    /* ranks, fenwick counts */
+    size_t cap;
+} scanctx;
+
+static void fen_add(scanctx *c, size_t N, int r, double x)
+{
+    for (size_t i = (size_t)r + 1; i <= N; i += i & (~i + 1)) { c->fc[i]++; c->fs[i] += x; }
+}
+
+static void fen_query(const scanctx *c, int r, int *cnt, double *sum)   /* ranks < r */
+{
+    int n = 0;
+    double t = 0;
+    for (size_t i = (size_t)r; i > 0; i -= i & (~i + 1)) { n += c->fc[i]; t += c->fs[i]; }
+    *cnt = n;
+    *sum = t;
+}
+
+/* W of all prefixes (wl[t] = W(0,t)) or suffixes (wr[t] = W(t,N)). */
+static void scan_w(scanctx *c, const double *v, const int *rk, size_t N, bool rev, double *w)
+{
+    memset(c->fc, 0, (N + 1) * sizeof(int));
+    memset(c->fs, 0, (N + 1) * sizeof(double));
+    double tot = 0;
+    w[rev ? N : 0] = 0;
+    for (size_t k = 0; k < N; k++) {
+        size_t t = rev ? N - 1 - k : k;
+        int cl;
+        double sl;
+        fen_query(c, rk[t], &cl, &sl);
+        double d = v[t] * cl - sl + (tot - sl) - v[t] * (double)((int)k - cl);
+        w[rev ? t : t + 1] = w[rev ? t + 1 : t] + d;
+        fen_add(c, N, rk[t], v[t]);
+        tot += v[t];
+    }
+}
+
+static double scan_qmax(scanctx *c, const double *v, const int *rk, size_t N)
+{
+    scan_w(c, v, rk, N, false, c->wl);
+    scan_w(c, v, rk, N, true, c->wr);
+    double T = c->wl[N], best = -DBL_MAX;
+    for (size_t tau = 1; tau < N; tau++) {
+        double nx = (double)tau, ny = (double)(N - tau), wx = c->wl[tau], wy = c->wr[tau];
+        double q = T - wx - wy;
+        if (tau > 1) q -= ny / (nx - 1) * wx;
+        if (N - tau > 1) q -= nx / (ny - 1) * wy;
+        if (q > best) best = q;
+    }
+    return best * 2.0 / (double)N;
+}
+
+typedef struct vr { double v; size_t pos; } vr;
+
+static double scan_pvalue(scanctx *c, bs_rng *rng, const double *seg, size_t N, int R, double alpha)
+{
+    if (N < 3) return 1.0;
+    vr *t = malloc(N * sizeof(vr));
+    if (!t) return 1.0;
+    for (size_t i = 0; i < N; i++) t[i] = (vr){seg[i], i};
+    qsort(t, N, sizeof(vr), cmp_double);
+    for (size_t i = 0; i < N; i++) c->rk[t[i].pos] = (int)i;
+    double lo = t[0].v, hi = t[N - 1].v;
+    free(t);
+    if (hi == lo) return 1.0;
+    memcpy(c->v, seg, N * sizeof(double));
+    double q_obs = scan_qmax(c, c->v, c->rk, N);
+    double thr = q_obs - q_tol(q_obs, (hi - lo) * (double)N);
+    int kmax = (int)floor(alpha * (R + 1) - 1 + 1e-9), k = 0;
+    int *prk = (int *)c->cs;   /* reuse scratch for shuffled ranks (cap doubles >= ints) */
+    for (int r = 1; r <= R; r++) {
+        for (size_t i = N; i > 1; i--) {   /* shuffle values and their ranks together */
+            size_t j = bs_rng_below(rng, i);
+            double tv = c->v[i - 1]; c->v[i - 1] = c->v[j]; c->v[j] = tv;
+            int tr = c->rk[i - 1]; c->rk[i - 1] = c->rk[j]; c->rk[j] = tr;
+        }
+        (void)prk;
+        if (scan_qmax(c, c->v, c->rk, N) >= thr) {
+            k++;
+            if (k > kmax) return (double)k / (double)r;
+        }
+    }
+    return (double)(k + 1) / (double)(R + 1);
+}
+
 /* ---- the driver ----------------------------------------------------------- */
 
 typedef struct wcp {
@@ -353,9 +447,12 @@ static void retest(mctx *m, const double *z, size_t n, wcp *cps, size_t ncps, si
     size_t e = i + 1 < ncps ? cps[i + 1].index : n;
     size_t la = b - a > w ? b - w : a;
     size_t re = e - b > w ? b + w : e;
+    /* cheap screen first: the fixed-split test at the chosen split; only
+     * survivors pay for the max-corrected scan test, whose p is reported */
     double q;
-    cps[i].p = merge_pvalue(m, z + la, b - la, z + b, re - b, o->merge_permutations,
-                            o->max_pvalue, &q);
+    cps[i].p = merge_pvalue(m, z + la, b - la, z + b, re - b, o->merge_permutations, o->max_pvalue, &q);
+    if (cps[i].p <= o->max_pvalue && !o->fast_merge)
+        cps[i].p = scan_pvalue(m->scan, &m->rng, z + la, re - la, o->merge_permutations, o->max_pvalue);
     cps[i].magnitude = magnitude_of(z, a, b, e);
 }
 
@@ -380,6 +477,18 @@ static int detect_finite(const double *z, size_t n, const bs_cpd_opts *o, wcp **
     m.lab = malloc(m.cap);
     if (!c.perm || !c.cps || !c.cq || !m.vals || !m.lab) {
         rc = bs_error_set(BS_ENOMEM, "change points: window buffers");
+        goto out;
+    }
+    scanctx sc = {0};
+    size_t sn = 2 * w + 2;
+    sc.cap = sn;
+    sc.v = malloc(sn * sizeof(double)); sc.cs = malloc(sn * sizeof(double));
+    sc.wl = malloc((sn + 1) * sizeof(double)); sc.wr = malloc((sn + 1) * sizeof(double));
+    sc.fs = malloc((sn + 1) * sizeof(double));
+    sc.rk = malloc(sn * sizeof(int)); sc.fc = malloc((sn + 1) * sizeof(int));
+    m.scan = &sc;
+    if (!sc.v || !sc.cs || !sc.wl || !sc.wr || !sc.fs || !sc.rk || !sc.fc) {
+        rc = bs_error_set(BS_ENOMEM, "change points: merge buffers");
         goto out;
     }
     bs_rng_seed(&c.rng, o->seed);
@@ -440,6 +549,9 @@ out:
     qs_free(&c.qs);
     free(c.perm); free(c.cps); free(c.cq);
     free(m.vals); free(m.lab);
+    if (m.scan) {
+        free(sc.v); free(sc.cs); free(sc.wl); free(sc.wr); free(sc.fs); free(sc.rk); free(sc.fc);
+    }
     return rc;
 }
 

@@ -146,9 +146,6 @@ typedef struct bs_cpd_opts {
     int merge_permutations;/* permutations in the merge step, default 1999 */
     double min_magnitude;  /* minimal |relative change| kept, default 0 */
     uint64_t seed;         /* permutation RNG seed (results reproducible) */
-    bool fast_merge;       /* merge with the fixed-split test only: ~2.5x faster
-                            * on quiet series, but p ignores the choice of the
-                            * split (about 5x more false change points) */
 } bs_cpd_opts;
 void bs_cpd_opts_default(bs_cpd_opts *o);
 

@@ -23,11 +23,13 @@
  * As in Hunter (Fleming et al. 2023) and Apache Otava, the series is cut
  * into overlapping windows (length w, step w/2); each window is split at a
  * relaxed level (10 x p) giving "weak" change points; the merge step then
- * re-tests every weak point against its neighbours and drops the weakest
- * until all pass p (and min_magnitude).  Otava's merge uses a t-test; here
- * the merge test is a permutation test of the two-sample energy statistic
- * on up to w points on each side, computed in O(w) per permutation from the
- * sorted pooled sample, so the whole detector stays non-parametric. */
+ * re-tests every weak point against its neighbours (up to w points each
+ * side) and drops the weakest until all pass p (and min_magnitude).  Otava's
+ * merge uses a t-test at the chosen split, which ignores that the split was
+ * chosen; here the merge test is a permutation test of a statistic
+ * maximised over all splits of the segment (a standardised Mann-Whitney
+ * scan), so the choice is accounted for and the detector stays
+ * non-parametric.  It is O(N) per permutation. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,6 @@ void bs_cpd_opts_default(bs_cpd_opts *o)
     o->merge_permutations = 1999;
     o->min_magnitude = 0.0;
     o->seed = 0x5eed0b5e55ULL;
-    o->fast_merge = false;
 }
 
 void bs_threshold_opts_default(bs_threshold_opts *o)
@@ -255,15 +256,7 @@ static void window_detect(wctx *c, const double *z, size_t n, double alpha, int 
     }
 }
 
-/* ---- merge step: two-sample energy permutation test --------------------- */
-
-typedef struct mctx {
-    double *vals;     /* pooled values, sorted */
-    unsigned char *lab; /* 1 = left sample */
-    size_t cap;
-    bs_rng rng;
-    struct scanctx *scan;
-} mctx;
+/* ---- merge step ------------------------------------------------------------ */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -271,148 +264,63 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* q of the fixed split for labels lab over sorted values v[0..N). */
-static double energy_q(const double *v, const unsigned char *lab, size_t N, size_t nx,
-                       double total)
-{
-    size_t ny = N - nx, cx = 0, cy = 0;
-    double wx = 0, wy = 0;
-    for (size_t i = 0; i < N; i++) {
-        if (lab[i]) { wx += v[i] * (double)(2 * cx) - v[i] * (double)(nx - 1); cx++; }
-        else        { wy += v[i] * (double)(2 * cy) - v[i] * (double)(ny - 1); cy++; }
-    }
-    double sxy = total - wx - wy, q = sxy;
-    if (nx > 1) q -= (double)ny / (double)(nx - 1) * wx;
-    if (ny > 1) q -= (double)nx / (double)(ny - 1) * wy;
-    return 2.0 / (double)N * q;
-}
-
-/* Permutation p-value that left = z[a..b) and right = z[b..e) differ. */
-static double merge_pvalue(mctx *m, const double *left, size_t nx, const double *right, size_t ny,
-                           int R, double alpha, double *q_out)
-{
-    size_t N = nx + ny;
-    if (nx == 0 || ny == 0) { *q_out = 0; return 1.0; }
-    /* sort the pooled sample, remembering which side each value came from */
-    typedef struct { double v; unsigned char l; } vl;
-    vl *tmp = malloc(N * sizeof(vl));
-    if (!tmp) { *q_out = 0; return 1.0; }
-    for (size_t i = 0; i < nx; i++) { tmp[i].v = left[i]; tmp[i].l = 1; }
-    for (size_t i = 0; i < ny; i++) { tmp[nx + i].v = right[i]; tmp[nx + i].l = 0; }
-    qsort(tmp, N, sizeof(vl), cmp_double);   /* v is the first member */
-    double total = 0;
-    for (size_t i = 0; i < N; i++) {
-        m->vals[i] = tmp[i].v;
-        m->lab[i] = tmp[i].l;
-        total += tmp[i].v * (double)(2 * i) - tmp[i].v * (double)(N - 1);
-    }
-    free(tmp);
-    double q_obs = energy_q(m->vals, m->lab, N, nx, total);
-    *q_out = q_obs;
-    double scale = (m->vals[N - 1] - m->vals[0]) * (double)N;
-    if (scale == 0) return 1.0;
-    double thr = q_obs - q_tol(q_obs, scale);
-    int kmax = (int)floor(alpha * (R + 1) - 1 + 1e-9);
-    int k = 0;
-    for (int r = 1; r <= R; r++) {
-        /* shuffle labels: Fisher-Yates on the byte array */
-        for (size_t i = N; i > 1; i--) {
-            size_t j = bs_rng_below(&m->rng, i);
-            unsigned char t = m->lab[i - 1]; m->lab[i - 1] = m->lab[j]; m->lab[j] = t;
-        }
-        if (energy_q(m->vals, m->lab, N, nx, total) >= thr) {
-            k++;
-            if (k > kmax) return (double)k / (double)r;
-        }
-    }
-    return (double)(k + 1) / (double)(R + 1);
-}
-
-/* Max-corrected variant of the merge test: the statistic is the maximum
- * over split points tau of q(seg[0..tau) | seg[tau..N)), so choosing the
- * split is part of what the permutations reproduce.  Within-sums of every
- * prefix and suffix come from Fenwick trees over the (fixed) value ranks:
- * O(N log N) per permutation. */
+/* Max-corrected merge test.  The fixed-split energy test above is applied
+ * at the split the window search chose, so by itself it ignores that
+ * choice (short excursions then look significant).  Survivors of that
+ * screen are re-tested with a statistic maximised over every split of the
+ * segment, so the choice is part of what the permutations reproduce: the
+ * standardised Mann-Whitney (Pettitt-type) scan
+ *   T = max_tau |2 sum_{i<tau} r_i - tau (N+1)| / sqrt(tau (N-tau) (N+1) / 3)
+ * on mid-ranks r.  A rank statistic for a shift in location ("on means"),
+ * robust to outliers, exact under permutation with ties, and O(N) per
+ * permutation. */
 typedef struct scanctx {
-    double *v, *cs, *wl, *wr, *fs;   /* values, scratch, prefix/suffix W, fenwick sums */
-    int *rk, *fc;                    /* ranks, fenwick counts */
+    double *r;        /* mid-ranks of the segment (shuffled in place) */
+    double *norm;     /* 1 / sd of the rank sum at each tau */
     size_t cap;
 } scanctx;
 
-static void fen_add(scanctx *c, size_t N, int r, double x)
+static double rank_scan(const double *r, const double *norm, size_t N)
 {
-    for (size_t i = (size_t)r + 1; i <= N; i += i & (~i + 1)) { c->fc[i]++; c->fs[i] += x; }
-}
-
-static void fen_query(const scanctx *c, int r, int *cnt, double *sum)   /* ranks < r */
-{
-    int n = 0;
-    double t = 0;
-    for (size_t i = (size_t)r; i > 0; i -= i & (~i + 1)) { n += c->fc[i]; t += c->fs[i]; }
-    *cnt = n;
-    *sum = t;
-}
-
-/* W of all prefixes (wl[t] = W(0,t)) or suffixes (wr[t] = W(t,N)). */
-static void scan_w(scanctx *c, const double *v, const int *rk, size_t N, bool rev, double *w)
-{
-    memset(c->fc, 0, (N + 1) * sizeof(int));
-    memset(c->fs, 0, (N + 1) * sizeof(double));
-    double tot = 0;
-    w[rev ? N : 0] = 0;
-    for (size_t k = 0; k < N; k++) {
-        size_t t = rev ? N - 1 - k : k;
-        int cl;
-        double sl;
-        fen_query(c, rk[t], &cl, &sl);
-        double d = v[t] * cl - sl + (tot - sl) - v[t] * (double)((int)k - cl);
-        w[rev ? t : t + 1] = w[rev ? t + 1 : t] + d;
-        fen_add(c, N, rk[t], v[t]);
-        tot += v[t];
-    }
-}
-
-static double scan_qmax(scanctx *c, const double *v, const int *rk, size_t N)
-{
-    scan_w(c, v, rk, N, false, c->wl);
-    scan_w(c, v, rk, N, true, c->wr);
-    double T = c->wl[N], best = -DBL_MAX;
+    double cum = 0, best = 0, half = 0.5 * (double)(N + 1);
     for (size_t tau = 1; tau < N; tau++) {
-        double nx = (double)tau, ny = (double)(N - tau), wx = c->wl[tau], wy = c->wr[tau];
-        double q = T - wx - wy;
-        if (tau > 1) q -= ny / (nx - 1) * wx;
-        if (N - tau > 1) q -= nx / (ny - 1) * wy;
-        if (q > best) best = q;
+        cum += r[tau - 1] - half;                 /* sum_{i<tau} r_i - tau (N+1)/2 */
+        double z = fabs(cum) * norm[tau];
+        best = z > best ? z : best;
     }
-    return best * 2.0 / (double)N;
+    return best;
 }
 
 typedef struct vr { double v; size_t pos; } vr;
 
+typedef struct mctx {
+    scanctx *scan;
+    bs_rng rng;
+} mctx;
+
 static double scan_pvalue(scanctx *c, bs_rng *rng, const double *seg, size_t N, int R, double alpha)
 {
-    if (N < 3) return 1.0;
+    if (N < 3 || N > c->cap) return 1.0;
     vr *t = malloc(N * sizeof(vr));
     if (!t) return 1.0;
     for (size_t i = 0; i < N; i++) t[i] = (vr){seg[i], i};
     qsort(t, N, sizeof(vr), cmp_double);
-    for (size_t i = 0; i < N; i++) c->rk[t[i].pos] = (int)i;
-    double lo = t[0].v, hi = t[N - 1].v;
+    if (t[0].v == t[N - 1].v) { free(t); return 1.0; }
+    for (size_t i = 0; i < N;) {                 /* mid-ranks */
+        size_t j = i;
+        while (j < N && t[j].v == t[i].v) j++;
+        for (size_t k = i; k < j; k++) c->r[t[k].pos] = 0.5 * (double)(i + 1 + j);
+        i = j;
+    }
     free(t);
-    if (hi == lo) return 1.0;
-    memcpy(c->v, seg, N * sizeof(double));
-    double q_obs = scan_qmax(c, c->v, c->rk, N);
-    double thr = q_obs - q_tol(q_obs, (hi - lo) * (double)N);
+    for (size_t tau = 1; tau < N; tau++)
+        c->norm[tau] = 1.0 / sqrt((double)tau * (double)(N - tau) * (double)(N + 1) / 12.0);
+    double obs = rank_scan(c->r, c->norm, N);
+    double thr = obs - 1e-9 * (obs + 1.0);
     int kmax = (int)floor(alpha * (R + 1) - 1 + 1e-9), k = 0;
-    int *prk = (int *)c->cs;   /* reuse scratch for shuffled ranks (cap doubles >= ints) */
     for (int r = 1; r <= R; r++) {
-        for (size_t i = N; i > 1; i--) {   /* shuffle values and their ranks together */
-            size_t j = bs_rng_below(rng, i);
-            double tv = c->v[i - 1]; c->v[i - 1] = c->v[j]; c->v[j] = tv;
-            int tr = c->rk[i - 1]; c->rk[i - 1] = c->rk[j]; c->rk[j] = tr;
-        }
-        (void)prk;
-        if (scan_qmax(c, c->v, c->rk, N) >= thr) {
+        bs_rng_shuffle(rng, c->r, N);
+        if (rank_scan(c->r, c->norm, N) >= thr) {
             k++;
             if (k > kmax) return (double)k / (double)r;
         }
@@ -447,12 +355,7 @@ static void retest(mctx *m, const double *z, size_t n, wcp *cps, size_t ncps, si
     size_t e = i + 1 < ncps ? cps[i + 1].index : n;
     size_t la = b - a > w ? b - w : a;
     size_t re = e - b > w ? b + w : e;
-    /* cheap screen first: the fixed-split test at the chosen split; only
-     * survivors pay for the max-corrected scan test, whose p is reported */
-    double q;
-    cps[i].p = merge_pvalue(m, z + la, b - la, z + b, re - b, o->merge_permutations, o->max_pvalue, &q);
-    if (cps[i].p <= o->max_pvalue && !o->fast_merge)
-        cps[i].p = scan_pvalue(m->scan, &m->rng, z + la, re - la, o->merge_permutations, o->max_pvalue);
+    cps[i].p = scan_pvalue(m->scan, &m->rng, z + la, re - la, o->merge_permutations, o->max_pvalue);
     cps[i].magnitude = magnitude_of(z, a, b, e);
 }
 
@@ -472,22 +375,16 @@ static int detect_finite(const double *z, size_t n, const bs_cpd_opts *o, wcp **
     c.perm = malloc(w * sizeof(double));
     c.cps = malloc((w + 1) * sizeof(size_t));
     c.cq = malloc((w + 1) * sizeof(double));
-    m.cap = 2 * w;
-    m.vals = malloc(m.cap * sizeof(double));
-    m.lab = malloc(m.cap);
-    if (!c.perm || !c.cps || !c.cq || !m.vals || !m.lab) {
+    if (!c.perm || !c.cps || !c.cq) {
         rc = bs_error_set(BS_ENOMEM, "change points: window buffers");
         goto out;
     }
     scanctx sc = {0};
-    size_t sn = 2 * w + 2;
-    sc.cap = sn;
-    sc.v = malloc(sn * sizeof(double)); sc.cs = malloc(sn * sizeof(double));
-    sc.wl = malloc((sn + 1) * sizeof(double)); sc.wr = malloc((sn + 1) * sizeof(double));
-    sc.fs = malloc((sn + 1) * sizeof(double));
-    sc.rk = malloc(sn * sizeof(int)); sc.fc = malloc((sn + 1) * sizeof(int));
+    sc.cap = 2 * w + 2;
+    sc.r = malloc(sc.cap * sizeof(double));
+    sc.norm = malloc(sc.cap * sizeof(double));
     m.scan = &sc;
-    if (!sc.v || !sc.cs || !sc.wl || !sc.wr || !sc.fs || !sc.rk || !sc.fc) {
+    if (!sc.r || !sc.norm) {
         rc = bs_error_set(BS_ENOMEM, "change points: merge buffers");
         goto out;
     }
@@ -548,9 +445,8 @@ out:
     free(cps);
     qs_free(&c.qs);
     free(c.perm); free(c.cps); free(c.cq);
-    free(m.vals); free(m.lab);
     if (m.scan) {
-        free(sc.v); free(sc.cs); free(sc.wl); free(sc.wr); free(sc.fs); free(sc.rk); free(sc.fc);
+        free(sc.r); free(sc.norm);
     }
     return rc;
 }

@@ -81,6 +81,26 @@ static void test_degenerate(void **st)
     assert_non_null(strstr(bs_error_msg(), "p-value"));
 }
 
+/* Pure noise, Gaussian and integer-valued (heavy ties): no change points. */
+static void test_no_change(void **st)
+{
+    (void)st;
+    enum { LEN = 400 };
+    double x[LEN];
+    size_t total = 0;
+    for (int s = 0; s < 20; s++) {
+        synth_rng r = {(uint64_t)(500 + s)};
+        for (int i = 0; i < LEN; i++)
+            x[i] = s % 2 ? 1000.0 * (1 + 0.05 * synth_normal(&r)) : floor(3 * synth_unif(&r));
+        bs_change_point *cp = NULL;
+        size_t n = 0;
+        assert_int_equal(bs_cpd_detect(x, LEN, NULL, &cp, &n), 0);
+        total += n;
+        free(cp);
+    }
+    assert_true(total <= 1);   /* ~0.08 expected at the measured false-positive rate */
+}
+
 /* A step hidden among missing values: the index maps back to the input. */
 static void test_nan_and_ties(void **st)
 {
@@ -516,6 +536,67 @@ static void test_alerts(void **st)
     free(ex);
 }
 
+/* Value conditions (above/below/rise/drop), a dry run, and trend sentences. */
+static void test_value_alerts_and_trend(void **st)
+{
+    fx *f = *st;
+    for (int i = 0; i < 12; i++) {
+        char b[16];
+        snprintf(b, sizeof b, "v%02d", i);
+        bs_hist_record r = {.model = "m", .platform = "p", .metric = "perf.throughput_fps", .build_id = b,
+                            .time_ms = 1763000000000LL + i * 86400000LL, .value = i < 11 ? 1000 + 10 * i : 800};
+        assert_int_equal(bs_history_record(f->db, &r), 0);
+    }
+    char *jl = bs_path_join(f->dir, "v.jsonl");
+    char act[600];
+    snprintf(act, sizeof act, "jsonl:%s", jl);
+    char *acts[] = {act};
+    const char *conds[] = {"above:900", "below:900", "rise:5%", "drop:15%", "improvement"};
+    const int want[] = {0, 1, 0, 1, 0};
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        bs_alert_rule r = {.name = name, .metric = "perf.throughput_fps", .condition = (char *)conds[i],
+                           .actions = acts, .n_actions = 1};
+        assert_int_equal(bs_alert_add(f->db, &r), 0);
+    }
+    bs_alert_eval_opts o;
+    bs_alert_eval_opts_default(&o);
+    o.dry_run = true;
+    int fired, failed;
+    assert_int_equal(bs_alert_eval(f->db, &o, &fired, &failed), 0);
+    assert_int_equal(fired, want[1] + want[3]);
+    assert_int_equal(count_lines(jl), 0);               /* dry run: no action ran */
+    assert_int_equal(bs_alert_eval(f->db, NULL, &fired, &failed), 0);
+    assert_int_equal(fired, 2);
+    assert_int_equal(count_lines(jl), 2);
+    char *txt = NULL;
+    size_t len;
+    assert_int_equal(bs_read_file(jl, &txt, &len), 0);
+    assert_non_null(strstr(txt, "\"kind\":\"below\""));
+    assert_non_null(strstr(txt, "\"kind\":\"drop\""));
+    free(txt);
+    free(jl);
+    assert_int_equal(bs_alert_condition_check("rise:-3%"), BS_EINVAL);
+    assert_int_equal(bs_alert_condition_check("regression:3"), BS_EINVAL);
+    assert_int_equal(bs_alert_action_check("webhook:ftp://x"), BS_EINVAL);
+    assert_int_equal(bs_alert_action_check("exec:a,b,c"), 0);
+
+    /* a steady rise gives a trend sentence; the last point's drop does not hide it */
+    bs_hist_set *set = NULL;
+    assert_int_equal(bs_history_query(f->db, NULL, &set), 0);
+    bs_trend t;
+    assert_int_equal(bs_history_trend(&set->series[0], 0, 0.95, &t), 0);
+    assert_true(fabs(t.per_build - 10) < 1e-9);
+    assert_true(fabs(t.per_week - 70) < 1e-6);
+    char *msg = bs_history_trend_insight(&set->series[0], &t);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "rising"));
+    assert_non_null(strstr(msg, "getting better"));       /* fps: higher is better */
+    free(msg);
+    bs_hist_set_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +605,8 @@ int main(void)
         cmocka_unit_test(test_suite_10pct),
         cmocka_unit_test(test_degenerate),
         cmocka_unit_test(test_nan_and_ties),
+        cmocka_unit_test(test_no_change),
+        cmocka_unit_test_setup_teardown(test_value_alerts_and_trend, setup_db, teardown_db),
         cmocka_unit_test(test_mann_whitney),
         cmocka_unit_test(test_theil_sen),
         cmocka_unit_test_setup_teardown(test_store, setup_db, teardown_db),

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "brainsmith/arena.h"
+#include "brainsmith/events.h"
 
 /* ------------------------------------------------------------------ */
 /* Directions and series                                               */
@@ -124,6 +125,19 @@ typedef struct bs_hist_record {
  * on first use.  Non-finite repeats or empty names are BS_EINVAL naming the
  * field.  A missing value (NaN, no repeats) is stored as missing. */
 int bs_history_record(sqlite3 *db, const bs_hist_record *r);
+
+/* Records a point from a "metric" event of the bus (events.h), so the
+ * history follows builds without the metrics module calling in:
+ *   kind "metric", build_id set, payload
+ *   {"model": M, "platform": P, "config": C?, "metric": ID, "value": V | null,
+ *    "repeats": [..]?, "layers": {NAME: V, ..}?, "version": S?, "direction": "lower"|"higher"?}
+ * time = the event's time.  Returns 0 or a negative BS_E* naming the field. */
+int bs_history_record_event(sqlite3 *db, const bs_event *ev);
+
+/* Subscribes bs_history_record_event to bus (prefix "metric"); failures are
+ * logged as warnings (a subscriber cannot return them).  Returns the
+ * subscription id or a negative error. */
+int bs_history_subscribe(bs_bus *bus, sqlite3 *db);
 
 /* Loads every series matching f with all its points. */
 int bs_history_query(sqlite3 *db, const bs_hist_filter *f, bs_hist_set **out);

@@ -145,6 +145,10 @@ int bs_history_plot_svg(const bs_hist_set *set, const bs_hist_change *changes, s
         bs_strbuf_printf(&sb, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\">%s %+.1f%%",
                          x + 3, MT + 14 + 13.0 * (double)(c % 3), col, bs_change_kind_name(ch->kind),
                          isfinite(ch->cp.rel_change) ? ch->cp.rel_change * 100 : 0.0);
+        if (set->n > 1) {   /* say which line the change belongs to */
+            bs_strbuf_puts(&sb, " ");
+            esc(&sb, ch->series->platform);
+        }
         if (isfinite(ch->cp.pvalue)) {
             if (ch->cp.pvalue < 0.001) bs_strbuf_puts(&sb, " p&lt;0.001");
             else bs_strbuf_printf(&sb, " p=%.2g", ch->cp.pvalue);

@@ -597,6 +597,35 @@ static void test_value_alerts_and_trend(void **st)
     bs_hist_set_free(set);
 }
 
+/* Points arrive as "metric" events on the bus. */
+static void test_events(void **st)
+{
+    fx *f = *st;
+    bs_bus *bus = bs_bus_new();
+    assert_true(bs_history_subscribe(bus, f->db) > 0);
+    bs_bus_emit(bus, "metric", "e1", 0,
+                "{\"model\":\"tfc\",\"platform\":\"zcu104\",\"metric\":\"resources.lut\",\"value\":1200,"
+                "\"layers\":{\"MVAU_0\":700,\"MVAU_1\":500},\"version\":\"abc\"}");
+    bs_bus_emit(bus, "metric", "e2", 0,
+                "{\"model\":\"tfc\",\"platform\":\"zcu104\",\"metric\":\"perf.latency_ns\",\"value\":null,"
+                "\"repeats\":[5,6,7],\"direction\":\"lower\"}");
+    bs_bus_emit(bus, "metric", "e3", 0, "{\"model\":\"tfc\"}");    /* invalid: logged, not recorded */
+    bs_bus_emit(bus, "task.state", "e4", 0, "{}");                     /* other kinds ignored */
+    bs_bus_free(bus);
+    bs_hist_set *set = NULL;
+    assert_int_equal(bs_history_query(f->db, NULL, &set), 0);
+    assert_int_equal(set->n, 2);
+    assert_string_equal(set->series[0].metric, "perf.latency_ns");
+    assert_true(set->series[0].points[0].value == 6);
+    assert_int_equal(set->series[0].direction, BS_HIST_DIR_LOWER);
+    assert_int_equal(set->series[1].points[0].n_layers, 2);
+    assert_string_equal(set->series[1].points[0].version, "abc");
+    bs_hist_set_free(set);
+    bs_event bad = {.kind = "metric", .build_id = "x", .payload = "{\"model\":\"a\",\"platform\":\"b\",\"metric\":\"c\",\"value\":\"high\"}"};
+    assert_int_equal(bs_history_record_event(f->db, &bad), BS_EINVAL);
+    assert_non_null(strstr(bs_error_msg(), "value"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +642,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regress, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_real_builds, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_alerts, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(test_events, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,29 @@ static void test_theil_sen(void **st)
     assert_int_equal(bs_stat_theil_sen(one, one, 1, 0.95, &s, &lo, &hi, &ic), BS_EINVAL);
 }
 
+static bs_hist_direction always_higher(const char *id, void *ud)
+{
+    (void)id;
+    (*(int *)ud)++;
+    return BS_HIST_DIR_HIGHER;
+}
+
+static void test_directions(void **st)
+{
+    (void)st;
+    assert_int_equal(bs_history_direction_default("resources.lut", NULL), BS_HIST_DIR_LOWER);
+    assert_int_equal(bs_history_direction_default("resources.wires", NULL), BS_HIST_DIR_UNKNOWN);
+    assert_int_equal(bs_history_direction_default("timing.wns_ns", NULL), BS_HIST_DIR_HIGHER);
+    assert_int_equal(bs_history_direction_default("perf.latency_ns", NULL), BS_HIST_DIR_LOWER);
+    assert_int_equal(bs_history_direction_default("perf.throughput_fps", NULL), BS_HIST_DIR_HIGHER);
+    assert_int_equal(bs_history_direction_default("est.bram_efficiency", NULL), BS_HIST_DIR_HIGHER);
+    assert_int_equal(bs_history_direction_default("no.such.metric", NULL), BS_HIST_DIR_UNKNOWN);
+    bs_hist_direction d;
+    assert_int_equal(bs_hist_direction_parse("max", &d), 0);
+    assert_int_equal(d, BS_HIST_DIR_HIGHER);
+    assert_int_equal(bs_hist_direction_parse("up", &d), BS_EINVAL);
+}
+
 /* ---- store, baselines, regression check -------------------------------------- */
 
 typedef struct fx { char *dir; sqlite3 *db; } fx;
@@ -364,6 +387,20 @@ static void test_real_builds(void **st)
     assert_int_equal(ch[0].index, 14);
     assert_string_equal(ch[0].method, "edivisive");
     assert_int_equal(ch[0].kind, BS_CHANGE_REGRESSION);        /* resources.* : lower is better */
+    {   /* a caller-supplied direction callback decides the kind */
+        bs_analyze_opts ao;
+        bs_analyze_opts_default(&ao);
+        int calls = 0;
+        ao.direction = always_higher;
+        ao.direction_ud = &calls;
+        bs_hist_change *c2 = NULL;
+        size_t n2 = 0;
+        assert_int_equal(bs_history_detect(&set->series[0], &ao, &c2, &n2), 0);
+        assert_int_equal(n2, 1);
+        assert_int_equal(c2[0].kind, BS_CHANGE_IMPROVEMENT);
+        assert_true(calls > 0);
+        free(c2);
+    }
     assert_string_equal(ch[0].layer, grew);
     char *msg = bs_history_insight(&ch[0]);
     print_message("%s\n", msg);
@@ -638,6 +675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_value_alerts_and_trend, setup_db, teardown_db),
         cmocka_unit_test(test_mann_whitney),
         cmocka_unit_test(test_theil_sen),
+        cmocka_unit_test(test_directions),
         cmocka_unit_test_setup_teardown(test_store, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_regress, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_real_builds, setup_db, teardown_db),

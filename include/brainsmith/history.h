@@ -165,7 +165,9 @@ void bs_cpd_opts_default(bs_cpd_opts *o);
 
 typedef struct bs_change_point {
     size_t index;          /* first point after the change (input index) */
-    double pvalue;         /* permutation p-value; NaN for threshold rules */
+    double pvalue;         /* merge-test p-value (permutation, or a conservative
+                            * Bonferroni bound for clear shifts); NaN for
+                            * threshold rules */
     double qhat;           /* E-divisive statistic of the split */
     double mean_before, mean_after;
     double std_before, std_after;

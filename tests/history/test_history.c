@@ -74,6 +74,16 @@ static void test_degenerate(void **st)
     assert_int_equal(bs_cpd_detect(nan, 10, NULL, &cp, &n), 0);  /* all missing */
     assert_int_equal(n, 0);
     assert_true(bs_cpd_qhat_max(c, 100, NULL, NULL) == 0.0);
+    /* the shortest clean step found at p = 0.001: 7 points on each side
+     * (a permutation p below 0.001 needs enough arrangements) */
+    for (int k = 4; k <= 8; k++) {
+        double x[16];
+        for (int i = 0; i < 2 * k; i++) x[i] = (i < k ? 100 : 110) + (i % 3) * 0.5;
+        assert_int_equal(bs_cpd_detect(x, (size_t)(2 * k), NULL, &cp, &n), 0);
+        assert_int_equal(n, k >= 7 ? 1 : 0);
+        if (n) assert_int_equal(cp[0].index, k);
+        free(cp);
+    }
     bs_cpd_opts o;
     bs_cpd_opts_default(&o);
     o.max_pvalue = 1.5;

@@ -644,6 +644,53 @@ static void test_value_alerts_and_trend(void **st)
     bs_hist_set_free(set);
 }
 
+/* Actions that fail: a command exiting non-zero, a command that hangs
+ * (killed at the timeout), a webhook server that never answers. */
+static void test_action_failures(void **st)
+{
+    fx *f = *st;
+    for (int i = 0; i < 3; i++) {
+        char b[16];
+        snprintf(b, sizeof b, "t%d", i);
+        rec(f->db, "resources.dsp", b, 100 + i, 50 + i, NULL, 0);
+    }
+    char *acts1[] = {"exec:false"};
+    bs_alert_rule r1 = {.name = "exit1", .metric = "resources.dsp", .condition = "above:10",
+                        .actions = acts1, .n_actions = 1};
+    assert_int_equal(bs_alert_add(f->db, &r1), 0);
+    char *acts2[] = {"exec:sleep,5"};
+    bs_alert_rule r2 = {.name = "hang", .metric = "resources.dsp", .condition = "above:10",
+                        .actions = acts2, .n_actions = 1};
+    assert_int_equal(bs_alert_add(f->db, &r2), 0);
+    bs_alert_eval_opts o;
+    bs_alert_eval_opts_default(&o);
+    o.action_timeout_ms = 300;
+    int fired, failed;
+    int64_t t0 = bs_now_mono_ms();
+    assert_int_equal(bs_alert_eval(f->db, &o, &fired, &failed), 0);
+    assert_int_equal(fired, 2);
+    assert_int_equal(failed, 2);
+    assert_true(bs_now_mono_ms() - t0 < 4000);          /* the sleeper was killed */
+    /* the failure is stored with the alert, which does not fire again */
+    sqlite3_stmt *q;
+    assert_int_equal(bs_db_prepare(f->db, "SELECT count(*) FROM history_alerts_fired WHERE status LIKE '%exec:%'", &q), 0);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    assert_int_equal(bs_alert_eval(f->db, &o, &fired, &failed), 0);
+    assert_int_equal(fired, 0);
+    /* a listener that accepts connections but never answers */
+    int port;
+    int fd = listen_local(&port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/slow", port);
+    t0 = bs_now_mono_ms();
+    assert_int_equal(bs_http_post_json(url, "{}", 300, NULL), BS_ETIMEOUT);
+    assert_true(bs_now_mono_ms() - t0 < 3000);
+    close(fd);
+    assert_int_equal(bs_http_post_json("http://127.0.0.1:80x/", "{}", 300, NULL), BS_EINVAL);
+}
+
 /* Points arrive as "metric" events on the bus. */
 static void test_events(void **st)
 {
@@ -691,6 +738,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_real_builds, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_alerts, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_events, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(test_action_failures, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,12 +75,14 @@ static int connect_to(const url_parts *u, int64_t deadline, const char *url)
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
         if (fd < 0) { err = errno; continue; }
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-        if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 0) {
+        if (errno != EINPROGRESS) {
+            err = errno;
+        } else if (wait_fd(fd, POLLOUT, deadline) == 0) {
             socklen_t len = sizeof err;
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
             if (err == 0) break;
         } else {
-            err = errno ? errno : ETIMEDOUT;
+            err = ETIMEDOUT;
         }
         close(fd);
         fd = -1;

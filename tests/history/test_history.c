@@ -421,6 +421,37 @@ static void test_real_builds(void **st)
     bs_trend t;
     assert_int_equal(bs_history_trend(&set->series[0], 0, 0.95, &t), 0);
     assert_true(t.per_build >= 0);
+
+    /* the cybsec MLP estimated by two real FINN runs (finn_build and the
+     * finn_oracle rerun) agrees: alternating them is a flat series */
+    char *c1 = bs_path_join(data, "finn_build/cybsec_mlp_dac2026/report/estimate_layer_resources.json");
+    char *c2 = bs_path_join(data, "finn_oracle/cybsec/report/estimate_layer_resources.json");
+    for (int i = 0; i < 16; i++) {
+        cJSON *j = NULL, *lut;
+        assert_int_equal(bs_json_load_file(i % 2 ? c2 : c1, &j), 0);
+        lut = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "total"), "LUT");
+        char id[16];
+        snprintf(id, sizeof id, "c%02d", i);
+        bs_hist_record r = {.model = "cybsec_mlp", .platform = "xc7z020clg400-1", .metric = "resources.lut",
+                            .build_id = id, .time_ms = 1763000000000LL + i, .value = lut->valuedouble};
+        assert_int_equal(bs_history_record(f->db, &r), 0);
+        cJSON_Delete(j);
+    }
+    free(c1);
+    free(c2);
+    bs_hist_set *cs = NULL;
+    bs_hist_filter cf = {.model = "cybsec_mlp"};
+    assert_int_equal(bs_history_query(f->db, &cf, &cs), 0);
+    bs_hist_change *cc = NULL;
+    size_t ncc = 0;
+    assert_int_equal(bs_history_detect(&cs->series[0], NULL, &cc, &ncc), 0);
+    assert_int_equal(ncc, 0);
+    assert_int_equal(bs_history_baseline_set(f->db, "dac", "c00"), 0);
+    bs_regress_report *rr = NULL;
+    assert_int_equal(bs_history_regress_check(f->db, "c15", NULL, &rr), 0);
+    assert_int_equal(rr->n_regressions, 0);
+    bs_regress_report_free(rr);
+    bs_hist_set_free(cs);
     char *svg = bs_path_join(f->dir, "real.svg");
     assert_int_equal(bs_history_plot_svg(set, ch, n, NULL, 0, "real", svg), 0);
     char *txt = NULL;

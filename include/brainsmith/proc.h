@@ -20,7 +20,7 @@ typedef struct bs_spawn_opts {
     const char *stdin_path;    /* NULL: /dev/null */
     const char *stdout_path;   /* NULL: inherit (see stdout_fd) */
     const char *stderr_path;   /* NULL: inherit; may equal stdout_path */
-    int stdout_fd, stderr_fd;  /* used when the path is NULL and fd >= 0 (0 = unset, use -1..) */
+    int stdout_fd, stderr_fd;  /* when the path is NULL: fd > 0 is dup'ed onto 1/2; 0 = inherit */
     bool append;               /* open output files with O_APPEND instead of O_TRUNC */
     bool new_pgroup;           /* setpgid(0,0) in the child */
     int64_t rlimit_as_bytes;   /* RLIMIT_AS, 0 = unchanged */

@@ -57,6 +57,7 @@ int bs_kdt_parse(const char *name, bs_kdt *out);
 void bs_kdt_smallest(double value, bs_kdt *out);
 
 /* ---- the attribute source: how a kernel reads a node ---- */
+#define BS_KATTR_JSON_MAX 16
 typedef struct bs_kattr_src {
     void *ud;
     /* Each returns 0 and sets *out, or BS_ENOTFOUND when the node does not
@@ -73,6 +74,17 @@ typedef struct bs_kattr_src {
     int (*get_shape)(void *ud, int is_output, int idx, const int64_t **dims, size_t *n);
     int (*get_dtype)(void *ud, int is_output, int idx, const char **name);
 } bs_kattr_src;
+
+/* A ready-made source over a JSON object {"PE": 16, "inputDataType": "INT2",
+ * "numInputVectors": [1], ...} (the CLI and the tests use it; numbers must be
+ * integral).  st holds scratch space and must outlive the load call. */
+#include <cJSON.h>
+typedef struct bs_kattr_json {
+    const cJSON *obj;
+    int64_t ints[BS_KATTR_JSON_MAX];
+    const char *strs[4];
+} bs_kattr_json;
+void bs_kattr_src_json(bs_kattr_src *src, bs_kattr_json *st, const cJSON *obj);
 
 /* ---- the registry ---- */
 typedef enum { BS_KA_INT, BS_KA_STR, BS_KA_INTS, BS_KA_STRS, BS_KA_DTYPE } bs_kattr_type;

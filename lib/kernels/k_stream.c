@@ -5,6 +5,7 @@
  * FINN's LUT/BRAM/URAM models, with the StreamingFIFO branch bug of FINN dev
  * 2025 reproduced for BS_FINN_DEV2025 and the intended model otherwise. */
 #include <stdio.h>
+#include <stdlib.h>
 #include "kernels_int.h"
 
 static const int64_t ONE[] = {1};
@@ -278,7 +279,7 @@ static int lsel_odt(const bs_knode *n, int idx, bs_kdt *o) {
     bs_kdt s;
     bs_kdt_smallest((double)(AI(n, L_LABELS) - 1), &s);
     int bw = (s.bits + 7) / 8 * 8;
-    char from[8], to[8], nm[32];
+    char from[16], to[16], nm[48];
     snprintf(from, sizeof from, "%d", s.bits);
     snprintf(to, sizeof to, "%d", bw);
     const char *p = strstr(s.name, from);     /* odt.name.replace(str(bits), str(bw)) */
@@ -407,7 +408,7 @@ static int ew_odt(const bs_knode *n, int idx, bs_kdt *o) {
             }
             return bs_kdt_parse(nm, o);
         }
-        bs_kdt t;
+        bs_kdt t = {0};
         int rc = add_idt(n, 0, &t);
         if (rc) return rc;
         bs_kdt_smallest(t.is_signed ? 2 * t.min : 2 * t.max, o);
@@ -426,7 +427,7 @@ static int ew_odt(const bs_knode *n, int idx, bs_kdt *o) {
     return 0;
 }
 static int ew_width(const bs_knode *n, int out, int idx, int64_t *w) {
-    bs_kdt t;
+    bs_kdt t = {0};
     int rc;
     const bs_kattr_def *a = n->k->attrs;
     if (out) rc = ew_odt(n, idx, &t);

@@ -84,8 +84,8 @@ int bs_kdt_parse(const char *name, bs_kdt *d) {
             return 0;
         }
     } else if (strncmp(name, "FIXED", 5) == 0) {
-        if (parse_args(name + 5, v, 3) == 2 && v[0] >= 1 && v[0] <= 64 && v[1] < v[0]) {
-            snprintf(d->name, sizeof d->name, "FIXED<%ld,%ld>", v[0], v[1]);
+        if (parse_args(name + 5, v, 3) == 2 && v[0] >= 1 && v[0] <= 64 && v[1] < v[0] && v[1] > -1000) {
+            snprintf(d->name, sizeof d->name, "FIXED<%d,%d>", (int)v[0], (int)v[1]);
             d->bits = (int)v[0];
             d->is_signed = true;
             double scale = ldexp(1.0, -(int)(v[0] - v[1]));
@@ -95,7 +95,7 @@ int bs_kdt_parse(const char *name, bs_kdt *d) {
         }
     } else if (strncmp(name, "SCALEDINT", 9) == 0) {
         if (parse_args(name + 9, v, 3) == 1 && v[0] >= 1 && v[0] <= 64) {
-            snprintf(d->name, sizeof d->name, "SCALEDINT<%ld>", v[0]);
+            snprintf(d->name, sizeof d->name, "SCALEDINT<%d>", (int)v[0]);
             d->bits = (int)v[0];
             d->is_signed = true;
             return 0;

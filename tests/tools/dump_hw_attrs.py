@@ -40,7 +40,8 @@ def main():
             v = value(a)
             if v is not None:
                 attrs[a.name] = v
-        nodes.append({"name": n.name, "op_type": n.op_type, "domain": n.domain, "attrs": attrs})
+        nodes.append({"name": n.name, "op_type": n.op_type, "domain": n.domain,
+                      "inputs": list(n.input), "outputs": list(n.output), "attrs": attrs})
     with open(sys.argv[2], "w") as f:
         json.dump({"model": sys.argv[1], "nodes": nodes}, f, indent=1)
 

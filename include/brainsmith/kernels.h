@@ -33,10 +33,11 @@ typedef enum bs_finn_version {
     BS_FINN_AUTO = 0,     /* legacy op names -> V06, everything else -> DEV2025 */
     BS_FINN_DEV2025,      /* FINN dev 54ede869 (2025-10): the shared oracle */
     BS_FINN_MAIN,         /* FINN main v0.10.1 (39f0c9a): no StreamingFIFO bug */
-    BS_FINN_V06,          /* FINN v0.5-v0.6 (2021): StreamingFCLayer_Batch era */
+    BS_FINN_V06,          /* FINN v0.6 (2021): StreamingFCLayer_Batch era */
+    BS_FINN_V05,          /* FINN v0.5b: as v0.6, but mem_mode external still counts BRAM */
 } bs_finn_version;
 const char *bs_finn_version_name(bs_finn_version v);
-/* Parses "dev2025", "main", "v0.6" (and "auto"); BS_EINVAL otherwise. */
+/* Parses "dev2025", "main", "v0.6", "v0.5" (and "auto"); BS_EINVAL otherwise. */
 int bs_finn_version_parse(const char *s, bs_finn_version *out);
 
 /* ---- QONNX datatypes as the kernels need them ----

@@ -133,7 +133,9 @@ static void mvau_mem(const bs_knode *n, bs_kcost *c) {
     bool dec = SEQ(mm, "internal_decoupled"), emb = SEQ(mm, "internal_embedded");
     bool ext = SEQ(mm, "external");
     int64_t bram = 0, uram = 0;
-    if (!((dec && (SEQ(rs, "distributed") || SEQ(rs, "ultra"))) || (emb && wmem <= 128) || ext))
+    /* v0.5b did not exempt external weights from the BRAM count */
+    if (!((dec && (SEQ(rs, "distributed") || SEQ(rs, "ultra"))) || (emb && wmem <= 128) ||
+          (ext && n->ver != BS_FINN_V05)))
         bram = bs_k_bram_ladder(width, omega, 9, 18, 36);
     if (!((dec && !SEQ(rs, "ultra")) || (emb && wmem <= 128) || ext))
         uram = pceil(width, 72) * (int64_t)ceil(omega / 4096);
@@ -186,7 +188,7 @@ static void mvau_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
     if ((SEQ(mm, "internal_decoupled") && SEQ(rs, "distributed")) ||
         (SEQ(mm, "internal_embedded") && wmem <= 128))
         c2 = P * Q * W * pceil(wmem, 64);
-    bool v06 = n->ver == BS_FINN_V06;
+    bool v06 = n->ver == BS_FINN_V06 || n->ver == BS_FINN_V05;
     int thr = 0;
     if (AI(n, M_NOACT) == 0 && (v06 || SEQ(AS(n, M_RAMSTYLE_THR), "distributed"))) thr = 1;
     bool dsp = SEQ(AS(n, M_RESTYPE), "dsp");

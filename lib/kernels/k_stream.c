@@ -176,11 +176,12 @@ static int fifo_width(const bs_knode *n, int out, int idx, int64_t *w) {
     return 0;
 }
 static void fifo_res(const bs_knode *n, const char *part, bs_kcost *c) {
-    const char *impl = SEQ(n->k->backend, "rtl") || n->k->legacy_of ? AS(n, FR_IMPL) : "rtl";
+    const char *impl = AS(n, FR_IMPL);     /* every FIFO entry carries impl_style */
     const char *rs = AS(n, F_RAMSTYLE);
     int64_t depth = AI(n, F_DEPTH), W;
     fifo_width(n, 0, 0, &W);
-    if (SEQ(impl, "vivado")) {                  /* round up to a power of 2 */
+    bool old = n->ver == BS_FINN_V06 || n->ver == BS_FINN_V05;
+    if (SEQ(impl, "vivado") && !old) {          /* round up to a power of 2 (>= v0.8) */
         int64_t p = 1;
         while (p < depth) p <<= 1;
         depth = p;

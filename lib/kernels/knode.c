@@ -166,7 +166,7 @@ int bs_knode_load(bs_knode *n, const bs_kernel *k, const bs_kattr_src *src,
     if (ver == BS_FINN_AUTO) ver = k->legacy_of ? BS_FINN_V06 : BS_FINN_DEV2025;
     /* In v0.5/v0.6 graphs the unsuffixed ops (ConvolutionInputGenerator,
      * StreamingFIFO, ...) were the HLS implementations themselves. */
-    if (ver == BS_FINN_V06 && !k->backend[0] && !k->legacy_of) {
+    if ((ver == BS_FINN_V06 || ver == BS_FINN_V05) && !k->backend[0] && !k->legacy_of) {
         char nm[80];
         snprintf(nm, sizeof nm, "%s_hls", k->base);
         const bs_kernel *h = bs_kernel_find(nm);

@@ -149,19 +149,20 @@ const bs_kattr_def *bs_kernel_attr(const bs_kernel *k, const char *name) {
     return NULL;
 }
 
-static const char *const vnames[] = {"auto", "dev2025", "main", "v0.6"};
+static const char *const vnames[] = {"auto", "dev2025", "main", "v0.6", "v0.5"};
 const char *bs_finn_version_name(bs_finn_version v) {
-    return (unsigned)v < 4 ? vnames[v] : "?";
+    return (unsigned)v < 5 ? vnames[v] : "?";
 }
 int bs_finn_version_parse(const char *s, bs_finn_version *out) {
     static const struct { const char *s; bs_finn_version v; } t[] = {
         {"auto", BS_FINN_AUTO}, {"dev2025", BS_FINN_DEV2025}, {"dev", BS_FINN_DEV2025},
         {"main", BS_FINN_MAIN}, {"v0.10", BS_FINN_MAIN}, {"v0.10.1", BS_FINN_MAIN},
-        {"v0.6", BS_FINN_V06}, {"v0.5", BS_FINN_V06}, {"legacy", BS_FINN_V06},
+        {"v0.6", BS_FINN_V06}, {"v0.5", BS_FINN_V05}, {"v0.5b", BS_FINN_V05},
+        {"legacy", BS_FINN_V06},
     };
     for (size_t i = 0; s && i < sizeof t / sizeof t[0]; i++)
         if (strcasecmp(s, t[i].s) == 0) { *out = t[i].v; return 0; }
-    return bs_error_set(BS_EINVAL, "unknown FINN cost-model version '%s' (auto, dev2025, main, v0.6)",
+    return bs_error_set(BS_EINVAL, "unknown FINN cost-model version '%s' (auto, dev2025, main, v0.6, v0.5)",
                         s ? s : "(null)");
 }
 

@@ -355,6 +355,21 @@ static void test_legacy_v06(void **st) {
     load(&n, "StreamingFCLayer_Batch", "{\"PE\":1,\"SIMD\":1,\"MW\":14,\"MH\":31,\"inputDataType\":\"INT6\","
          "\"weightDataType\":\"INT6\",\"outputDataType\":\"UINT6\"}", BS_FINN_AUTO);
     assert_string_equal(bs_knode_get_str(&n, "mem_mode"), "internal_embedded");
+    /* v0.5b counted BRAM for external weights; v0.6 and later do not */
+    const char *ext = "{\"PE\":1,\"SIMD\":1,\"MW\":14,\"MH\":31,\"inputDataType\":\"INT6\","
+                      "\"weightDataType\":\"INT6\",\"outputDataType\":\"UINT6\",\"mem_mode\":\"external\"}";
+    load(&n, "StreamingFCLayer_Batch", ext, BS_FINN_V05);
+    est(&n, NULL, &c);
+    assert_true(c.bram18 == 1);
+    load(&n, "StreamingFCLayer_Batch", ext, BS_FINN_V06);
+    est(&n, NULL, &c);
+    assert_true(c.bram18 == 0);
+    /* v0.6 FIFOs kept the vivado depth as given: 1000 deep, 392 wide, block -> 22 BRAM, LUT 20 */
+    load(&n, "StreamingFIFO", "{\"depth\":1000,\"folded_shape\":[1,16,49],\"normal_shape\":[1,784],"
+         "\"dataType\":\"UINT8\",\"impl_style\":\"vivado\",\"ram_style\":\"block\"}", BS_FINN_V06);
+    est(&n, NULL, &c);
+    assert_true(c.bram18 == 22 && c.lut == 20);
+    assert_true(fabs(c.bram_eff - 392000.0 / (22 * 18432)) < 1e-15);
 }
 
 static void test_setfolding_nodes(void **st) {

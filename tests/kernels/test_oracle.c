@@ -185,12 +185,108 @@ static void run_case(void **st) {
     cJSON_Delete(dumpj);
 }
 
+/* ---- SetFolding: FINN's auto_folding_config.json from the unfolded model ---- */
+typedef struct fcase {
+    const char *name, *model, *config;
+    double clk_ns, fps;
+    int64_t wmax;
+} fcase;
+
+static const fcase fcases[] = {
+    {"fold_cybsec", "finn_oracle/cybsec/intermediate_models/step_specialize_layers.onnx",
+     "finn_oracle/cybsec/auto_folding_config.json", 10.0, 1e6, 80},
+    {"fold_cybsec_dac2026", "finn_oracle/cybsec/intermediate_models/step_specialize_layers.onnx",
+     "finn_build/cybsec_mlp_dac2026/auto_folding_config.json", 10.0, 1e6, 80},
+    {"fold_tfc_w2a2_fps", "finn_oracle/tfc_w2a2_fps/intermediate_models/step_specialize_layers.onnx",
+     "finn_oracle/tfc_w2a2_fps/auto_folding_config.json", 10.0, 1e5, 36},
+};
+
+/* One pass of the driver described in kernels.h over a linear node list. */
+static int64_t fold_pass(bs_knode *nodes, int nn, int64_t target, int64_t wmax) {
+    for (int i = 0; i < nn; i++) {
+        bs_fold_result r;
+        if (bs_fold_node(&nodes[i], target, wmax, &r) < 0) continue;
+        assert_int_equal(r.set_producer_simd, 0);     /* no depthwise ops in these MLPs */
+    }
+    int64_t mx = 0;
+    for (int i = 0; i < nn; i++) {
+        int64_t c;
+        assert_int_equal(bs_knode_cycles(&nodes[i], &c), 0);
+        if (c > mx) mx = c;
+    }
+    return mx;
+}
+
+static void run_fold(void **st) {
+    const fcase *f = *st;
+    if (!shared) skip();
+    ocase oc = {f->name, f->model, NULL, NULL, 0};
+    cJSON *dumpj = dump(&oc);
+    if (!dumpj) skip();
+    bs_knode nodes[64];
+    char names[64][64];
+    int nn = 0;
+    const cJSON *nd;
+    cJSON_ArrayForEach(nd, cJSON_GetObjectItem(dumpj, "nodes")) {
+        const char *op = cJSON_GetObjectItem(nd, "op_type")->valuestring;
+        const bs_kernel *k = bs_kernel_find(op);
+        assert_non_null(k);
+        int same = 0;                                   /* GiveUniqueNodeNames: <op>_<k> */
+        for (int i = 0; i < nn; i++) same += !strcmp(nodes[i].k->op_type, op);
+        snprintf(names[nn], sizeof names[nn], "%s_%d", op, same);
+        bs_kattr_src src;
+        bs_kattr_json js;
+        bs_kattr_src_json(&src, &js, cJSON_GetObjectItem(nd, "attrs"));
+        assert_int_equal(bs_knode_load(&nodes[nn], k, &src, names[nn], BS_FINN_AUTO), 0);
+        nn++;
+        assert_true(nn < 64);
+    }
+    int64_t target = bs_fold_target_cycles(f->clk_ns, f->fps);
+    int64_t mx = fold_pass(nodes, nn, target, f->wmax);
+    if (mx > target) fold_pass(nodes, nn, mx, f->wmax);   /* two-pass relaxation */
+    /* extract_model_config_to_json with step_target_fps_parallelization's attributes */
+    static const char *const keys[] = {"PE", "SIMD", "parallel_window", "ram_style", "resType", "mem_mode",
+                                       "runtime_writeable_weights", "depth_trigger_uram", "depth_trigger_bram"};
+    cJSON *cfg = cJSON_CreateObject();
+    cJSON_AddItemToObject(cfg, "Defaults", cJSON_CreateObject());
+    for (int i = 0; i < nn; i++) {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            const bs_kattr_def *d = bs_kernel_attr(nodes[i].k, keys[k]);
+            if (!d) continue;
+            int64_t v;
+            if (d->type == BS_KA_INT) {
+                assert_int_equal(bs_knode_get_int(&nodes[i], keys[k], &v), 0);
+                cJSON_AddNumberToObject(o, keys[k], (double)v);
+            } else {
+                cJSON_AddStringToObject(o, keys[k], bs_knode_get_str(&nodes[i], keys[k]));
+            }
+        }
+        cJSON_AddItemToObject(cfg, names[i], o);
+    }
+    char path[1200], *want = NULL;
+    size_t wl;
+    snprintf(path, sizeof path, "%s/%s", shared, f->config);
+    assert_int_equal(bs_read_file(path, &want, &wl), 0);
+    char *got = bs_json_print_py(cfg, 2);
+    if (strcmp(got, want)) fprintf(stderr, "%s differs\n--- ours\n%s\n--- FINN\n%s\n", f->name, got, want);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    cJSON_Delete(cfg);
+    cJSON_Delete(dumpj);
+}
+
 int main(void) {
-    struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    enum { NC = sizeof cases / sizeof cases[0], NF = sizeof fcases / sizeof fcases[0] };
+    struct CMUnitTest tests[NC + NF];
+    for (size_t i = 0; i < NC; i++) {
         struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
         tests[i] = t;
     }
-    return _cmocka_run_group_tests("kernels_oracle", tests, sizeof cases / sizeof cases[0],
-                                   group_setup, NULL);
+    for (size_t i = 0; i < NF; i++) {
+        struct CMUnitTest t = {fcases[i].name, run_fold, NULL, NULL, (void *)&fcases[i]};
+        tests[NC + i] = t;
+    }
+    return _cmocka_run_group_tests("kernels_oracle", tests, NC + NF, group_setup, NULL);
 }

@@ -106,9 +106,8 @@ static int swg_check(const bs_knode *n) {
     return 0;
 }
 
-/* qonnx compute_conv_output_dim with total_pad = 0 */
+/* qonnx compute_conv_output_dim (0630ceae) with total_pad = 0 */
 static int64_t conv_out(int64_t ifm, int64_t k, int64_t s, int64_t d) {
-    if (ifm == 1) return 1;
     return (int64_t)((double)(ifm - d * (k - 1) - 1) / (double)s + 1);
 }
 

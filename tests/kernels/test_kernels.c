@@ -364,6 +364,21 @@ static void test_legacy_v06(void **st) {
     load(&n, "StreamingFCLayer_Batch", ext, BS_FINN_V06);
     est(&n, NULL, &c);
     assert_true(c.bram18 == 0);
+    /* FINN v0.5b CNV-w4a4 (finn_build/cnv_w4a4_pynqz1_pgreksic, no model file): layers whose
+     * attributes follow from final_hw_config + the reported numbers.  StreamingFCLayer_Batch_5:
+     * PE 1, SIMD 8, 576x64 on 28x28, noActivation -> 3612672 cycles, LUT 663, BRAM 10 (eff 0.8);
+     * StreamingFCLayer_Batch_0: PE 4, SIMD 2, 1152x128 on 10x10 -> 1843200, LUT 700, BRAM 36. */
+    load(&n, "StreamingFCLayer_Batch", "{\"PE\":1,\"SIMD\":8,\"MW\":576,\"MH\":64,\"numInputVectors\":[1,28,28],"
+         "\"inputDataType\":\"UINT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT24\",\"noActivation\":1,"
+         "\"mem_mode\":\"decoupled\",\"ram_style\":\"auto\"}", BS_FINN_V05);
+    est(&n, NULL, &c);
+    assert_true(c.cycles == 3612672 && c.lut == 663 && c.bram18 == 10 && c.bram_eff == 0.8);
+    load(&n, "StreamingFCLayer_Batch", "{\"PE\":4,\"SIMD\":2,\"MW\":1152,\"MH\":128,\"numInputVectors\":[1,10,10],"
+         "\"inputDataType\":\"UINT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT24\",\"noActivation\":1,"
+         "\"mem_mode\":\"decoupled\",\"ram_style\":\"auto\"}", BS_FINN_V05);
+    est(&n, NULL, &c);
+    assert_true(c.cycles == 1843200 && c.lut == 700 && c.bram18 == 36);
+    assert_true(fabs(c.bram_eff - 0.8888888888888888) < 1e-15);
     /* v0.6 FIFOs kept the vivado depth as given: 1000 deep, 392 wide, block -> 22 BRAM, LUT 20 */
     load(&n, "StreamingFIFO", "{\"depth\":1000,\"folded_shape\":[1,16,49],\"normal_shape\":[1,784],"
          "\"dataType\":\"UINT8\",\"impl_style\":\"vivado\",\"ram_style\":\"block\"}", BS_FINN_V06);

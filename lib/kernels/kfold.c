@@ -116,6 +116,11 @@ int bs_fold_node(bs_knode *n, int64_t target, int64_t wmax, bs_fold_result *r) {
         break;
     }
     case BS_KFOLD_SIMD:
+        /* FINN main folds FMPadding_hls and the HLS SWG, dev 2025 FMPadding_rtl */
+        if ((n->ver == BS_FINN_MAIN && SEQ(op, "FMPadding_rtl")) ||
+            (n->ver == BS_FINN_DEV2025 && (SEQ(op, "FMPadding_hls") || SEQ(op, "ConvolutionInputGenerator_hls"))))
+            return bs_error_set(BS_EUNSUPPORTED, "SetFolding (FINN %s) doesn't know how to handle op_type %s",
+                                bs_finn_version_name(n->ver), op);
         if (!strncmp(op, "ConvolutionInputGenerator", 25)) {
             if (geti(n, "depthwise") != 0) { r->skipped = true; break; }
             int64_t ch = geti(n, "IFMChannels");

@@ -189,6 +189,10 @@ int bs_knode_load(bs_knode *n, const bs_kernel *k, const bs_kattr_src *src,
         if (!n->def[i]) continue;
         int rc = read_attr(n, n->def[i], &n->a[i], src);
         if (rc < 0) return rc;
+        /* FINN main's MVAU_hls keeps the base default resType "auto" (dev: "lut") */
+        if (ver == BS_FINN_MAIN && !n->a[i].set && SEQ(k->op_type, "MVAU_hls") &&
+            SEQ(n->def[i]->name, "resType"))
+            snprintf(n->a[i].s, sizeof n->a[i].s, "auto");
     }
     /* Cross-check against the graph when the adapter offers shapes. */
     if (src->get_shape && bs_knode_check(n) == 0) {

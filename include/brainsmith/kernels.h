@@ -206,6 +206,13 @@ int bs_knode_estimate(const bs_knode *n, const char *fpgapart, bs_kcost *out);
  * -> one entry.  labels[i] names the alternative ("" for the single one). */
 int bs_knode_alternatives(const bs_knode *n, const char *fpgapart, bs_kcost out[3],
                           const char *labels[3], int *count);
+/* get_op_and_param_counts() for op_and_param_counts.json: MVAU/VVAU give
+ * op_mac_<min>bx<max>b, param_weight_<W>b and (with activation)
+ * param_threshold_<acc bits>b; Thresholding_hls param_threshold_<Wt>b =
+ * NumChannels*numSteps; every other op an empty dict (*count = 0). */
+typedef struct bs_kcount { char key[40]; int64_t value; } bs_kcount;
+int bs_knode_op_param_counts(const bs_knode *n, bs_kcount out[4], int *count);
+
 /* Which DSP block FINN assumes for a part: "DSP58", "DSP48E1" or "DSP48E2". */
 const char *bs_kernel_dsp_block(const char *fpgapart);
 bool bs_part_is_versal(const char *fpgapart);

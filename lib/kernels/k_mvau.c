@@ -205,10 +205,28 @@ static void mvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     else c->dsp = (double)(pceil(P, 4) * Q);
 }
 
+/* op_mac_<min(A,W)>bx<max>b = ops, param_weight_<W>b, param_threshold_<acc>b = thr */
+static int mac_counts(bs_kcount *o, int A, int W, int64_t macs, int64_t weights, int acc, int64_t thr) {
+    snprintf(o[0].key, sizeof o[0].key, "op_mac_%dbx%db", A < W ? A : W, A < W ? W : A);
+    o[0].value = macs;
+    snprintf(o[1].key, sizeof o[1].key, "param_weight_%db", W);
+    o[1].value = weights;
+    if (thr < 0) return 2;
+    snprintf(o[2].key, sizeof o[2].key, "param_threshold_%db", acc);
+    o[2].value = thr;
+    return 3;
+}
+static int mvau_counts(const bs_knode *n, bs_kcount *o) {
+    int64_t mw = AI(n, M_MW), mh = AI(n, M_MH);
+    return mac_counts(o, ADT(n, M_IDT)->bits, ADT(n, M_WDT)->bits,
+                      mw * mh * prod_i(AV(n, M_VECS), AN(n, M_VECS)), mw * mh, ADT(n, M_ADT)->bits,
+                      AI(n, M_NOACT) ? -1 : mh);
+}
+
 static void mvau_abs_res(const bs_knode *n, const char *part, bs_kcost *c) { mvau_mem(n, c); }
-const bs_kops bs_k_mvau_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_abs_res, NULL};
-const bs_kops bs_k_mvau_hls_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_hls_res, NULL};
-const bs_kops bs_k_mvau_rtl_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_rtl_res, NULL};
+const bs_kops bs_k_mvau_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_abs_res, NULL, mvau_counts};
+const bs_kops bs_k_mvau_hls_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_hls_res, NULL, mvau_counts};
+const bs_kops bs_k_mvau_rtl_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_rtl_res, NULL, mvau_counts};
 
 /* ---------------- VVAU ---------------- */
 enum { V_PE, V_SIMD, V_DIM, V_CH, V_KERNEL, V_RESTYPE, V_ACTVAL, V_IDT, V_WDT, V_ODT, V_ADT,
@@ -333,10 +351,16 @@ static void vvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     c->dsp = (double)(AI(n, V_PE) * pceil(AI(n, V_SIMD), 3));
 }
 
+static int vvau_counts(const bs_knode *n, bs_kcount *o) {
+    int64_t k2 = AV(n, V_KERNEL)[0] * AV(n, V_KERNEL)[1], fm = AI(n, V_CH);
+    return mac_counts(o, ADT(n, V_IDT)->bits, ADT(n, V_WDT)->bits,
+                      k2 * fm * AV(n, V_DIM)[0] * AV(n, V_DIM)[1], k2 * fm, ADT(n, V_ADT)->bits,
+                      AI(n, V_NOACT) ? -1 : fm);
+}
 static void vvau_abs_res(const bs_knode *n, const char *part, bs_kcost *c) { vvau_mem(n, c); }
-const bs_kops bs_k_vvau_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_abs_res, NULL};
-const bs_kops bs_k_vvau_hls_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_hls_res, NULL};
-const bs_kops bs_k_vvau_rtl_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_rtl_res, NULL};
+const bs_kops bs_k_vvau_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_abs_res, NULL, vvau_counts};
+const bs_kops bs_k_vvau_hls_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_hls_res, NULL, vvau_counts};
+const bs_kops bs_k_vvau_rtl_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_rtl_res, NULL, vvau_counts};
 
 _Static_assert(M_NBASE == BS_K_MVAU_N, "attribute count of BS_K_MVAU_N");
 _Static_assert(V_NBASE == BS_K_VVAU_N, "attribute count of BS_K_VVAU_N");

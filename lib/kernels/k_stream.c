@@ -96,7 +96,7 @@ static int64_t smp_cycles(const bs_knode *n) {
     }
     return (int64_t)((double)(img[1] * img[1]) * (1 + 1 / (double)(k[1] * k[1])));
 }
-const bs_kops bs_k_smp_ops = {smp_check, smp_shape, smp_width, smp_cycles, NULL, NULL};
+const bs_kops bs_k_smp_ops = {smp_check, smp_shape, smp_width, smp_cycles, NULL, NULL, NULL};
 
 /* ---------------- Pool ---------------- */
 enum { PL_CH, PL_PE, PL_K, PL_FN, PL_ODIM, PL_IDT, PL_ODT, PL_ACC, PL_SIZE, PL_B, PL_N };
@@ -137,7 +137,7 @@ static int64_t pool_cycles(const bs_knode *n) {
     return (int64_t)c;
 }
 static int pool_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, PL_ODT); return 0; }
-const bs_kops bs_k_pool_ops = {pool_check, pool_shape, pool_width, pool_cycles, NULL, pool_odt};
+const bs_kops bs_k_pool_ops = {pool_check, pool_shape, pool_width, pool_cycles, NULL, pool_odt, NULL};
 
 /* ---------------- StreamingFIFO ---------------- */
 enum { F_DEPTH, F_FOLDED, F_NORMAL, F_DT, F_RAMSTYLE, F_MON, F_INFD, F_OUTFD, F_N };
@@ -199,8 +199,8 @@ static void fifo_res(const bs_knode *n, const char *part, bs_kcost *c) {
     if (bram) { c->bram_eff = (double)(W * depth) / (double)(bram * 36 * 512); c->pyfloat |= BS_KC_BRAM_EFF; }
 }
 static int fifo_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, F_DT); return 0; }
-const bs_kops bs_k_fifo_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, NULL, fifo_odt};
-const bs_kops bs_k_fifo_rtl_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, fifo_res, fifo_odt};
+const bs_kops bs_k_fifo_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, NULL, fifo_odt, NULL};
+const bs_kops bs_k_fifo_rtl_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, fifo_res, fifo_odt, NULL};
 
 /* ---------------- StreamingDataWidthConverter ---------------- */
 enum { W_SHAPE, W_IN, W_OUT, W_DT, W_N };
@@ -259,7 +259,7 @@ static void dwc_res(const bs_knode *n, const char *part, bs_kcost *c) {
     c->lut = (double)(cnt + cset);
 }
 static int dwc_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, W_DT); return 0; }
-const bs_kops bs_k_dwc_ops = {dwc_check, dwc_shape, dwc_width, zero_cycles, dwc_res, dwc_odt};
+const bs_kops bs_k_dwc_ops = {dwc_check, dwc_shape, dwc_width, zero_cycles, dwc_res, dwc_odt, NULL};
 
 /* ---------------- LabelSelect ---------------- */
 enum { L_LABELS, L_PE, L_K, L_IDT, L_ODT, L_VECS, L_N };
@@ -306,7 +306,7 @@ static int lsel_width(const bs_knode *n, int out, int idx, int64_t *w) {
 static int64_t lsel_cycles(const bs_knode *n) {
     return (int64_t)((double)AI(n, L_LABELS) / (double)AI(n, L_PE));
 }
-const bs_kops bs_k_lsel_ops = {lsel_check, lsel_shape, lsel_width, lsel_cycles, NULL, lsel_odt};
+const bs_kops bs_k_lsel_ops = {lsel_check, lsel_shape, lsel_width, lsel_cycles, NULL, lsel_odt, NULL};
 
 /* ------- PE-folded elementwise kernels: AddStreams, DuplicateStreams,
  * GlobalAccPool, StreamingEltwise (attribute 0 = NumChannels, 1 = PE) ------- */
@@ -444,10 +444,10 @@ static int64_t ew_cycles(const bs_knode *n) {
     if (n->k->attrs == bs_k_gap_attrs) c += AI(n, E_CH) / AI(n, E_PE);
     return c;
 }
-const bs_kops bs_k_add_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_dup_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_gap_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_elt_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
+const bs_kops bs_k_add_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_dup_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_gap_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_elt_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
 
 /* ---------------- FMPadding ---------------- */
 enum { P_IMG, P_PAD, P_CH, P_SIMD, P_IDT, P_VECS, P_N };
@@ -488,7 +488,7 @@ static int64_t fmp_cycles(const bs_knode *n) {
     return (int64_t)c;
 }
 static int fmp_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, P_IDT); return 0; }
-const bs_kops bs_k_fmp_ops = {fmp_check, fmp_shape, fmp_width, fmp_cycles, NULL, fmp_odt};
+const bs_kops bs_k_fmp_ops = {fmp_check, fmp_shape, fmp_width, fmp_cycles, NULL, fmp_odt, NULL};
 
 _Static_assert(MP_N == BS_K_SMP_N, "attribute count of BS_K_SMP_N");
 _Static_assert(PL_N == BS_K_POOL_N, "attribute count of BS_K_POOL_N");

@@ -286,8 +286,8 @@ static void rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
 
 static int64_t zero_cycles(const bs_knode *n) { return 0; }
 
-const bs_kops bs_k_swg_ops = {swg_check, swg_shape, swg_width, zero_cycles, NULL, NULL};
-const bs_kops bs_k_swg_hls_ops = {swg_check, swg_shape, swg_width, hls_cycles, hls_res, NULL};
-const bs_kops bs_k_swg_rtl_ops = {swg_check, swg_shape, swg_width, rtl_cycles, rtl_res, NULL};
+const bs_kops bs_k_swg_ops = {swg_check, swg_shape, swg_width, zero_cycles, NULL, NULL, NULL};
+const bs_kops bs_k_swg_hls_ops = {swg_check, swg_shape, swg_width, hls_cycles, hls_res, NULL, NULL};
+const bs_kops bs_k_swg_rtl_ops = {swg_check, swg_shape, swg_width, rtl_cycles, rtl_res, NULL, NULL};
 
 _Static_assert(S_NBASE == BS_K_SWG_N, "attribute count of BS_K_SWG_N");

@@ -143,9 +143,15 @@ static void thr_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     /* uram_efficiency_estimation is the base's 1 */
 }
 
-const bs_kops bs_k_thr_ops = {thr_check, thr_shape, thr_width, thr_cycles, NULL, NULL};
-const bs_kops bs_k_thr_hls_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_hls_res, NULL};
-const bs_kops bs_k_thr_rtl_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_rtl_res, NULL};
+const bs_kops bs_k_thr_ops = {thr_check, thr_shape, thr_width, thr_cycles, NULL, NULL, NULL};
+/* Thresholding_hls only (the rtl backend inherits the base's {}) */
+static int thr_counts(const bs_knode *n, bs_kcount *o) {
+    snprintf(o[0].key, sizeof o[0].key, "param_threshold_%db", ADT(n, T_WDT)->bits);
+    o[0].value = AI(n, T_CH) * AI(n, T_STEPS);
+    return 1;
+}
+const bs_kops bs_k_thr_hls_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_hls_res, NULL, thr_counts};
+const bs_kops bs_k_thr_rtl_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_rtl_res, NULL, NULL};
 
 /* ---------------- ChannelwiseOp ---------------- */
 enum { C_FUNC, C_PE, C_CH, C_RAMSTYLE, C_IDT, C_PDT, C_ODT, C_VECS, C_NBASE };
@@ -180,8 +186,8 @@ static int64_t cwo_cycles(const bs_knode *n) {
 static void cwo_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
     hls_thr_like(ADT(n, C_IDT)->bits, AI(n, C_PE), AI(n, C_CH) / AI(n, C_PE), AS(n, C_RAMSTYLE), c);
 }
-const bs_kops bs_k_cwo_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, NULL, NULL};
-const bs_kops bs_k_cwo_hls_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, cwo_hls_res, NULL};
+const bs_kops bs_k_cwo_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, NULL, NULL, NULL};
+const bs_kops bs_k_cwo_hls_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, cwo_hls_res, NULL, NULL};
 
 _Static_assert(T_NBASE == BS_K_THR_N, "attribute count of BS_K_THR_N");
 _Static_assert(C_NBASE == BS_K_CWO_N, "attribute count of BS_K_CWO_N");

@@ -27,6 +27,8 @@ struct bs_kops {
     void (*res)(const bs_knode *n, const char *part, bs_kcost *c);
     /* output datatype (NULL = the attribute "outputDataType"/"dataType") */
     int (*odt)(const bs_knode *n, int idx, bs_kdt *out);
+    /* get_op_and_param_counts (NULL = {}) */
+    int (*counts)(const bs_knode *n, bs_kcount *out);
 };
 
 /* Shorthands for loaded values */

@@ -312,6 +312,14 @@ int bs_knode_estimate(const bs_knode *n, const char *part, bs_kcost *c) {
     return 0;
 }
 
+int bs_knode_op_param_counts(const bs_knode *n, bs_kcount out[4], int *count) {
+    *count = 0;
+    int rc = bs_knode_check(n);
+    if (rc) return rc;
+    if (n->k->ops->counts) *count = n->k->ops->counts(n, out);
+    return 0;
+}
+
 int bs_knode_alternatives(const bs_knode *n, const char *part, bs_kcost out[3],
                           const char *labels[3], int *count) {
     const char *op = n->k->op_type;

@@ -102,6 +102,9 @@ static void run_case(void **st) {
     cJSON *dumpj = dump(c);
     if (!dumpj) skip();
     cJSON *cycles = cJSON_CreateObject(), *res = cJSON_CreateObject(), *alts = cJSON_CreateObject();
+    cJSON *opc = cJSON_CreateObject();
+    struct { char key[40]; double sum; } tk[32];
+    int ntk = 0;
     double tot[4] = {0, 0, 0, 0};
     /* network performance over the node graph (graph order is topological) */
     int64_t maxc = 0, crit = 0, lat[256];
@@ -143,6 +146,18 @@ static void run_case(void **st) {
         cJSON *arr = cJSON_CreateArray();
         for (int i = 0; i < na; i++) cJSON_AddItemToArray(arr, res_obj(&alt[i]));
         cJSON_AddItemToObject(alts, name, arr);
+        bs_kcount kc4[4];
+        int nk;
+        assert_int_equal(bs_knode_op_param_counts(&n, kc4, &nk), 0);
+        cJSON *co = cJSON_CreateObject();
+        for (int i = 0; i < nk; i++) {
+            cJSON_AddNumberToObject(co, kc4[i].key, (double)kc4[i].value);
+            int t = 0;                          /* FINN: float sums in first-seen key order */
+            while (t < ntk && strcmp(tk[t].key, kc4[i].key)) t++;
+            if (t == ntk) { snprintf(tk[ntk].key, sizeof tk[ntk].key, "%s", kc4[i].key); tk[ntk++].sum = 0; }
+            tk[t].sum += (double)kc4[i].value;
+        }
+        cJSON_AddItemToObject(opc, name, co);
         /* latency: own cycles + max over direct predecessors (matched by tensor name) */
         int64_t pred = 0;
         const cJSON *in, *pn;
@@ -178,6 +193,11 @@ static void run_case(void **st) {
     cJSON_AddItemToObject(perf, "estimated_throughput_fps", bs_json_py_float((1e9 / c->clk_ns) / (double)maxc));
     cJSON_AddItemToObject(perf, "estimated_latency_ns", bs_json_py_float((double)crit * c->clk_ns));
     same_as_file(c, "estimate_network_performance.json", perf);
+    cJSON *tot2 = cJSON_CreateObject();
+    for (int q = 0; q < ntk; q++) cJSON_AddItemToObject(tot2, tk[q].key, bs_json_py_float(tk[q].sum));
+    cJSON_AddItemToObject(opc, "total", tot2);
+    same_as_file(c, "op_and_param_counts.json", opc);
+    cJSON_Delete(opc);
     cJSON_Delete(cycles);
     cJSON_Delete(res);
     cJSON_Delete(alts);

@@ -9,12 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$build/bench/kernels/bench_kernels" "${BENCH_SECONDS:-1}"
 data=${BS_SHARED_DATA:-$here/../../../shared/data}
 for d in "$data"/finn_oracle/*/; do
-  [ -f "$d/time_per_step.json" ] || continue
-  /usr/bin/env python3 - "$d/time_per_step.json" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))
-import os; name = os.path.basename(os.path.dirname(os.path.normpath(sys.argv[1])))
-s = t.get("step_target_fps_parallelization", 0) + t.get("step_generate_estimate_reports", 0)
-print("FINN %-14s step_target_fps_parallelization + step_generate_estimate_reports = %.3f s" % (name, s))
-PY
+  f="$d/time_per_step.json"
+  [ -f "$f" ] || continue
+  a=$(grep -o '"step_target_fps_parallelization": [0-9.e-]*' "$f" | sed 's/.*: //')
+  b=$(grep -o '"step_generate_estimate_reports": [0-9.e-]*' "$f" | sed 's/.*: //')
+  awk -v n="$(basename "$d")" -v a="${a:-0}" -v b="${b:-0}" 'BEGIN {
+    printf "FINN %-14s step_target_fps_parallelization + step_generate_estimate_reports = %.3f s\n", n, a + b }'
 done

@@ -7,9 +7,13 @@ set -euo pipefail
 bin=${BS_BIN:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$bin" kernels | grep -q '^StreamingFCLayer_Batch'
-"$bin" kernels list --json | grep -q '"legacy_of": "MVAU_hls"'
-"$bin" kernels show Thresholding_rtl | grep -q 'depth_trigger_uram'
+tmpo="$tmp/out.txt"  # outputs go to a file: `cmd | grep -q` would SIGPIPE cmd under pipefail
+"$bin" kernels > "$tmpo"
+grep -q '^StreamingFCLayer_Batch' "$tmpo"
+"$bin" kernels list --json > "$tmpo"
+grep -q '"legacy_of": "MVAU_hls"' "$tmpo"
+"$bin" kernels show Thresholding_rtl > "$tmpo"
+grep -q 'depth_trigger_uram' "$tmpo"
 a='{"PE":16,"SIMD":49,"MW":784,"MH":64,"inputDataType":"BINARY","weightDataType":"BINARY","outputDataType":"BINARY","binaryXnorMode":1,"ram_style":"block"}'
 echo "$a" > "$tmp/a.json"
 "$bin" kernels estimate MVAU_hls --attrs "@$tmp/a.json" --json > "$tmp/o.json"
@@ -17,7 +21,8 @@ grep -q '"cycles": 64' "$tmp/o.json"
 grep -q '"LUT": 5650' "$tmp/o.json"
 grep -q '"BRAM_18K": 22' "$tmp/o.json"
 grep -q '"BRAM_efficiency": 0.12373737373737374' "$tmp/o.json"
-"$bin" kernels estimate MVAU_rtl --attrs "$a" --part xcvc1902-vsva2197-2MP-e-S --json | grep -q '"DSP": 272'
+"$bin" kernels estimate MVAU_rtl --attrs "$a" --part xcvc1902-vsva2197-2MP-e-S --json > "$tmpo"
+grep -q '"DSP": 272' "$tmpo"
 set +e
 "$bin" kernels estimate MVAU_hls --attrs "${a/\"PE\":16/\"PE\":5}" 2>"$tmp/err"; rc=$?
 set -e
@@ -31,5 +36,6 @@ grep -q "unknown kernel op type 'NoSuchOp'" "$tmp/err"
 if "$bin" kernels estimate MVAU_hls --attrs '{"PE":' 2>/dev/null; then exit 1; fi
 "$bin" kernels fold MVAU_hls --target-cycles 100 --mvau-wwidth-max 80 --json \
   --attrs '{"PE":1,"SIMD":1,"MW":600,"MH":64,"inputDataType":"BIPOLAR","weightDataType":"INT2","outputDataType":"UINT2"}' \
-  | tr -d ' \n' | grep -q '"PE":16,"SIMD":40,"cycles":60'
+  > "$tmpo"
+tr -d ' \n' < "$tmpo" | grep -q '"PE":16,"SIMD":40,"cycles":60'
 echo ok

@@ -234,7 +234,8 @@ bool bs_part_is_versal(const char *fpgapart);
  *   then GiveUniqueNodeNames, cycles of every node, max_cycles (first on ties);
  *   if two_pass and max_cycles > target: pass(max_cycles) once more, no relaxation.
  */
-int64_t bs_fold_target_cycles(double clk_ns, double target_fps);   /* int((1e9/clk)/fps) */
+/* int((1e9/clk)/fps); -1 when clk or fps is not positive. */
+int64_t bs_fold_target_cycles(double clk_ns, double target_fps);
 /* Divisors of n in ascending order; returns how many (<= cap written). */
 size_t bs_fold_divisors(int64_t n, int64_t *out, size_t cap);
 /* Nearest legal values of a parallelism p for a dimension `total` (legal =

@@ -41,7 +41,9 @@ const bs_kattr_def bs_k_thr_rtl_x[] = {
 const int bs_k_thr_rtl_nx = 4;
 
 static int thr_check(const bs_knode *n) {
-    return bs_k_need_div(n, "PE", AI(n, T_PE), "NumChannels", AI(n, T_CH));
+    int rc = bs_k_need_min(n, T_VECS, 1);
+    if (rc == 0 && AI(n, T_STEPS) < 1) rc = bs_k_fail(n, "numSteps must be >= 1");
+    return rc ? rc : bs_k_need_div(n, "PE", AI(n, T_PE), "NumChannels", AI(n, T_CH));
 }
 
 /* vecs + [C] or vecs + [C/PE, PE]; shared with ChannelwiseOp via indices. */
@@ -168,6 +170,8 @@ const bs_kattr_def bs_k_cwo_attrs[] = {
 const int bs_k_cwo_nattrs = C_NBASE;
 
 static int cwo_check(const bs_knode *n) {
+    int rc = bs_k_need_min(n, C_VECS, 1);
+    if (rc) return rc;
     return bs_k_need_div(n, "PE", AI(n, C_PE), "NumChannels", AI(n, C_CH));
 }
 static int cwo_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {

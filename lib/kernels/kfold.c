@@ -9,7 +9,8 @@
 #include "kernels_int.h"
 
 int64_t bs_fold_target_cycles(double clk_ns, double fps) {
-    return (int64_t)((1e9 / clk_ns) / fps);
+    if (!(clk_ns > 0) || !(fps > 0)) return -1;
+    return p2i((1e9 / clk_ns) / fps);
 }
 
 size_t bs_fold_divisors(int64_t n, int64_t *out, size_t cap) {

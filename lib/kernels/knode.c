@@ -45,6 +45,14 @@ int bs_k_need_div(const bs_knode *n, const char *pname, int64_t p, const char *t
                      pname, (long long)lo);
 }
 
+int bs_k_need_min(const bs_knode *n, int i, int64_t lo) {
+    for (int j = 0; j < n->a[i].n; j++)
+        if (n->a[i].v[j] < lo)
+            return bs_k_fail(n, "%s[%d]=%lld must be >= %lld", n->def[i]->name, j, (long long)n->a[i].v[j],
+                             (long long)lo);
+    return 0;
+}
+
 static bool allowed(const char *set, const char *v) {
     if (!set) return true;
     char pat[BS_KSTR_MAX + 3];
@@ -77,9 +85,24 @@ static int set_str(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const char *s
     return 0;
 }
 
+/* Attribute magnitudes are bounded so that FINN's formulas (products of a
+ * few attributes) stay exact in int64/double; real models are far below. */
+#define KMAX_VAL (INT64_C(1) << 24)
+#define KMAX_PROD (INT64_C(1) << 32)
+
 static int set_ints(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const int64_t *x, size_t cnt) {
     if (cnt > BS_KINTS_MAX)
         return bs_k_fail(n, "attribute %s: %zu values, at most %d supported", d->name, cnt, BS_KINTS_MAX);
+    int64_t prod = 1;
+    for (size_t i = 0; i < cnt; i++) {
+        if (x[i] > KMAX_VAL || x[i] < -KMAX_VAL)
+            return bs_k_fail(n, "attribute %s: value %lld out of range (|v| <= %lld)", d->name,
+                             (long long)x[i], (long long)KMAX_VAL);
+        prod *= x[i] < 0 ? -x[i] : x[i];
+        if (prod > KMAX_PROD)
+            return bs_k_fail(n, "attribute %s: product of the values exceeds %lld", d->name,
+                             (long long)KMAX_PROD);
+    }
     for (size_t i = 0; i < cnt; i++) v->v[i] = x[i];
     v->n = (int)cnt;
     return 0;
@@ -93,6 +116,9 @@ static int read_attr(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const bs_ka
         if (src->get_int) rc = src->get_int(src->ud, d->name, &x);
         if (rc == 0) {
             char b[32];
+            if (x > KMAX_VAL || x < -KMAX_VAL)
+                return bs_k_fail(n, "attribute %s: value %lld out of range (|v| <= %lld)", d->name,
+                                 (long long)x, (long long)KMAX_VAL);
             snprintf(b, sizeof b, "%lld", (long long)x);
             if (!allowed(d->allowed, b))
                 return bs_k_fail(n, "attribute %s: %lld is not one of %s", d->name, (long long)x, d->allowed);
@@ -239,6 +265,8 @@ int bs_knode_set_int(bs_knode *n, const char *attr, int64_t v) {
     int i = find_attr(n, attr);
     if (i < 0) return bs_error_set(BS_ENOTFOUND, "%s has no attribute %s", n->k->op_type, attr);
     if (n->def[i]->type != BS_KA_INT) return bs_error_set(BS_EINVAL, "attribute %s is not an int", attr);
+    if (v > KMAX_VAL || v < -KMAX_VAL)
+        return bs_k_fail(n, "attribute %s: value %lld out of range", attr, (long long)v);
     char b[32];
     snprintf(b, sizeof b, "%lld", (long long)v);
     if (!allowed(n->def[i]->allowed, b))

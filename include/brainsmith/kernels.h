@@ -242,6 +242,14 @@ size_t bs_fold_divisors(int64_t n, int64_t *out, size_t cap);
  * divisors of total): *lo = largest divisor <= p, *hi = smallest >= p
  * (0 if none). */
 void bs_fold_nearest(int64_t total, int64_t p, int64_t *lo, int64_t *hi);
+/* The parallelism attributes of a node and the dimension each must divide
+ * (its candidate values are bs_fold_divisors(dim)): MVAU PE|MH, SIMD|MW;
+ * VVAU PE|Channels, SIMD|kh*kw; Thresholding/ChannelwiseOp/AddStreams/
+ * DuplicateStreams/GlobalAccPool/StreamingEltwise PE|NumChannels; Pool
+ * PE|Channels; LabelSelect PE|Labels; SWG SIMD|IFMChannels; FMPadding
+ * SIMD|NumChannels; 1D StreamingMaxPool PE|NumChannels.  Returns the count. */
+typedef struct bs_fold_param { const char *attr, *dim_name; int64_t dim, value; } bs_fold_param;
+int bs_fold_params(const bs_knode *n, bs_fold_param out[2]);
 /* The weight-stream-width cap SetFolding applies to one MVAU PE:
  * weightDataType bits * SIMD must stay <= mvau_wwidth_max. */
 bool bs_fold_mvau_width_ok(const bs_knode *n, int64_t simd, int64_t mvau_wwidth_max);

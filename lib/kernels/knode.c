@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "brainsmith/log.h"
 #include "kernels_int.h"
 
 int bs_k_fail(const bs_knode *n, const char *fmt, ...) {
@@ -236,6 +237,20 @@ int bs_knode_load(bs_knode *n, const bs_kernel *k, const bs_kattr_src *src,
                 return bs_k_fail(n, "%s tensor has %lld elements but the attributes describe %lld",
                                  out ? "output" : "input", (long long)a, (long long)b);
         }
+    }
+    /* FINN's InferDataTypes would rewrite a stale input datatype attribute: say so */
+    if (src->get_dtype) {
+        static const char *const names[] = {"inputDataType", "dataType", "InputDataType", "inputDataType0"};
+        const char *tdt = NULL;
+        if (src->get_dtype(src->ud, 0, 0, &tdt) == 0 && tdt)
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                const char *a = bs_knode_get_str(n, names[i]);
+                if (!a) continue;
+                if (a[0] && strcmp(a, tdt) != 0)
+                    bs_log(BS_LOG_WARN, "%s (%s): input tensor datatype %s differs from attribute %s=%s",
+                           n->name, k->op_type, tdt, names[i], a);
+                break;
+            }
     }
     bs_error_clear();
     return 0;

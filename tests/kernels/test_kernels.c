@@ -428,6 +428,15 @@ static void test_setfolding_nodes(void **st) {
     assert_int_equal(bs_fold_target_cycles(10.0, 1e6), 100);
     int64_t dv[16];
     assert_int_equal(bs_fold_divisors(784, dv, 16), 15);
+    bs_fold_param fp[2];
+    load(&n, "MVAU_hls", m0, BS_FINN_AUTO);
+    assert_int_equal(bs_fold_params(&n, fp), 2);
+    assert_string_equal(fp[0].attr, "PE");
+    assert_true(fp[0].dim == 64 && fp[1].dim == 784 && fp[1].value == 1);
+    load(&n, "VVAU_hls", "{\"PE\":2,\"SIMD\":3,\"Dim\":[4,4],\"Channels\":8,\"Kernel\":[3,3],"
+         "\"inputDataType\":\"INT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT4\"}", BS_FINN_AUTO);
+    assert_int_equal(bs_fold_params(&n, fp), 2);
+    assert_true(fp[1].dim == 9 && fp[1].value == 3 && !strcmp(fp[1].dim_name, "kh*kw"));
     int64_t lo, hi;
     bs_fold_nearest(64, 5, &lo, &hi);
     assert_true(lo == 4 && hi == 8);

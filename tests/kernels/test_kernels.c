@@ -469,6 +469,33 @@ static void test_datatypes(void **st) {
     assert_string_equal(d.name, "FLOAT32");
 }
 
+/* a source with tensor shapes: JSON attributes plus a fixed input/output shape */
+static int64_t g_in[4], g_out[4];
+static size_t g_nin, g_nout;
+static int shape_cb(void *ud, int out, int idx, const int64_t **d, size_t *n) {
+    if (idx) return BS_ENOTFOUND;
+    *d = out ? g_out : g_in;
+    *n = out ? g_nout : g_nin;
+    return 0;
+}
+
+static void test_graph_crosscheck(void **st) {
+    cJSON *j = cJSON_Parse("{\"PE\":4,\"SIMD\":8,\"MW\":64,\"MH\":16,\"inputDataType\":\"INT2\","
+                           "\"weightDataType\":\"INT2\",\"outputDataType\":\"INT2\"}");
+    bs_kattr_src src;
+    bs_kattr_json js;
+    bs_kattr_src_json(&src, &js, j);
+    src.get_shape = shape_cb;
+    bs_knode n;
+    g_in[0] = 1; g_in[1] = 64; g_nin = 2;
+    g_out[0] = 1; g_out[1] = 16; g_nout = 2;
+    assert_int_equal(bs_knode_load(&n, bs_kernel_find("MVAU_hls"), &src, "mv", BS_FINN_AUTO), 0);
+    g_out[1] = 10;                                     /* graph says 10 outputs, MH says 16 */
+    assert_int_equal(bs_knode_load(&n, bs_kernel_find("MVAU_hls"), &src, "mv", BS_FINN_AUTO), BS_EINVAL);
+    assert_non_null(strstr(bs_error_msg(), "output tensor has 10 elements but the attributes describe 16"));
+    cJSON_Delete(j);
+}
+
 static void test_registry(void **st) {
     assert_true(bs_kernel_count() >= 40);
     for (size_t i = 0; i < bs_kernel_count(); i++) {
@@ -494,6 +521,7 @@ int main(void) {
         cmocka_unit_test(test_vvau_swg),           cmocka_unit_test(test_stream_ops),
         cmocka_unit_test(test_legacy_v06),         cmocka_unit_test(test_setfolding_nodes),
         cmocka_unit_test(test_datatypes),          cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_graph_crosscheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,6 +213,18 @@ int bs_knode_alternatives(const bs_knode *n, const char *fpgapart, bs_kcost out[
 typedef struct bs_kcount { char key[40]; int64_t value; } bs_kcount;
 int bs_knode_op_param_counts(const bs_knode *n, bs_kcount out[4], int *count);
 
+/* FINN SpecializeLayers' backend choice for an abstract node n (loaded with
+ * the abstract kernel, e.g. "MVAU"): preferred is the node's
+ * preferred_impl_style ("", "hls", "rtl"); weights_min is the smallest weight
+ * value (NAN when the weights are dynamic / unknown: then wdt.min() is
+ * assumed, i.e. not narrow) for the DSP48E1 narrow-weight rule of MVAU_rtl.
+ * *out = the specialised kernel; *fallback = FINN would warn that the
+ * preference could not be met.  Variants follow n->ver (dev 2025 has no HLS
+ * SWG/FMPadding/StreamingMaxPool).  BS_EINVAL for a bad preference or an op
+ * without variants. */
+int bs_kernel_specialize(const bs_knode *n, const char *preferred, const char *fpgapart,
+                         double weights_min, const bs_kernel **out, bool *fallback);
+
 /* Which DSP block FINN assumes for a part: "DSP58", "DSP48E1" or "DSP48E2". */
 const char *bs_kernel_dsp_block(const char *fpgapart);
 bool bs_part_is_versal(const char *fpgapart);

@@ -496,6 +496,67 @@ static void test_graph_crosscheck(void **st) {
     cJSON_Delete(j);
 }
 
+static const char *spec(const char *op, const char *json, const char *pref, const char *part, double wmin,
+                        bs_finn_version v, bool *fb) {
+    bs_knode n;
+    load(&n, op, json, v);
+    const bs_kernel *k = NULL;
+    int rc = bs_kernel_specialize(&n, pref, part, wmin, &k, fb);
+    if (rc) fprintf(stderr, "%s\n", bs_error_msg());
+    assert_int_equal(rc, 0);
+    return k->op_type;
+}
+
+static void test_specialize(void **st) {
+    bool fb;
+    const char *mv4 = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT4\","
+                      "\"weightDataType\":\"INT4\",\"outputDataType\":\"INT16\",\"noActivation\":1}";
+    /* 7-series DSP48E1 needs narrow weights (min > wdt.min() = -8) */
+    assert_string_equal(spec("MVAU", mv4, "", "xc7z020clg400-1", -8, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_string_equal(spec("MVAU", mv4, "", "xc7z020clg400-1", -7, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    assert_string_equal(spec("MVAU", mv4, "", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    /* fused thresholds -> hls, and "rtl" preference falls back with a warning */
+    const char *mvact = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT4\","
+                        "\"weightDataType\":\"INT4\",\"outputDataType\":\"UINT2\"}";
+    assert_string_equal(spec("MVAU", mvact, "rtl", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_true(fb);
+    /* auto needs >= 4 bits; explicit rtl accepts 2 bits in dev */
+    const char *mv2 = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT2\","
+                      "\"weightDataType\":\"INT2\",\"outputDataType\":\"INT8\",\"noActivation\":1}";
+    assert_string_equal(spec("MVAU", mv2, "", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_string_equal(spec("MVAU", mv2, "rtl", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    const char *dwc = "{\"shape\":[1,48],\"inWidth\":16,\"outWidth\":%d,\"dataType\":\"UINT2\"}";
+    char b[128];
+    snprintf(b, sizeof b, dwc, 8);
+    assert_string_equal(spec("StreamingDataWidthConverter", b, "", NULL, NAN, BS_FINN_AUTO, &fb),
+                        "StreamingDataWidthConverter_rtl");
+    snprintf(b, sizeof b, dwc, 6);
+    assert_string_equal(spec("StreamingDataWidthConverter", b, "rtl", NULL, NAN, BS_FINN_AUTO, &fb),
+                        "StreamingDataWidthConverter_hls");
+    assert_true(fb);
+    const char *thr = "{\"PE\":1,\"NumChannels\":4,\"numSteps\":3,\"inputDataType\":\"INT8\","
+                      "\"weightDataType\":\"INT8\",\"outputDataType\":\"UINT2\"}";
+    assert_string_equal(spec("Thresholding", thr, "", NULL, NAN, BS_FINN_AUTO, &fb), "Thresholding_rtl");
+    assert_string_equal(spec("Thresholding", thr, "hls", NULL, NAN, BS_FINN_AUTO, &fb), "Thresholding_hls");
+    assert_string_equal(spec("LabelSelect", "{\"Labels\":10,\"PE\":1,\"K\":1,\"inputDataType\":\"INT8\"}",
+                             "rtl", NULL, NAN, BS_FINN_AUTO, &fb), "LabelSelect_hls");
+    assert_true(fb);
+    /* SWG: rtl-only in dev; FINN main keeps hls unless the HLS constraints fail */
+    const char *swg = "{\"ConvKernelDim\":[3,1],\"IFMChannels\":4,\"IFMDim\":[8,8],\"OFMDim\":[6,8],"
+                      "\"SIMD\":1,\"Stride\":[1,1],\"Dilation\":[1,1],\"inputDataType\":\"INT4\","
+                      "\"outputDataType\":\"INT4\"}";
+    assert_string_equal(spec("ConvolutionInputGenerator", swg, "hls", NULL, NAN, BS_FINN_DEV2025, &fb),
+                        "ConvolutionInputGenerator_rtl");
+    assert_true(fb);
+    assert_string_equal(spec("ConvolutionInputGenerator", swg, "hls", NULL, NAN, BS_FINN_MAIN, &fb),
+                        "ConvolutionInputGenerator_rtl");
+    assert_true(fb);                                   /* non-square kernel */
+    bs_knode n;
+    load(&n, "Thresholding", thr, BS_FINN_AUTO);
+    const bs_kernel *k;
+    assert_int_equal(bs_kernel_specialize(&n, "vhdl", NULL, NAN, &k, &fb), BS_EINVAL);
+}
+
 static void test_registry(void **st) {
     assert_true(bs_kernel_count() >= 40);
     for (size_t i = 0; i < bs_kernel_count(); i++) {
@@ -521,7 +582,7 @@ int main(void) {
         cmocka_unit_test(test_vvau_swg),           cmocka_unit_test(test_stream_ops),
         cmocka_unit_test(test_legacy_v06),         cmocka_unit_test(test_setfolding_nodes),
         cmocka_unit_test(test_datatypes),          cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_graph_crosscheck),
+        cmocka_unit_test(test_graph_crosscheck),   cmocka_unit_test(test_specialize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

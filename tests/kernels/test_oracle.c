@@ -297,6 +297,47 @@ static void run_fold(void **st) {
     cJSON_Delete(dumpj);
 }
 
+/* ---- SpecializeLayers: op types of step_specialize_layers from step_convert_to_hw ---- */
+static const char *const spec_builds[] = {"cybsec", "tfc_w2a2_fps", "tfc_w2a2_fold"};
+static const char *const spec_names[] = {"specialize_cybsec", "specialize_tfc_w2a2_fps", "specialize_tfc_w2a2_fold"};
+
+static void run_specialize(void **st) {
+    const char *b = *st;
+    if (!shared) skip();
+    char m1[256], m2[256], n1[64], n2[64];
+    snprintf(m1, sizeof m1, "finn_oracle/%s/intermediate_models/step_convert_to_hw.onnx", b);
+    snprintf(m2, sizeof m2, "finn_oracle/%s/intermediate_models/step_specialize_layers.onnx", b);
+    snprintf(n1, sizeof n1, "spec_in_%s", b);
+    snprintf(n2, sizeof n2, "spec_out_%s", b);
+    ocase c1 = {n1, m1, NULL, NULL, 0}, c2 = {n2, m2, NULL, NULL, 0};
+    cJSON *in = dump(&c1), *out = dump(&c2);
+    if (!in || !out) skip();
+    const cJSON *outn = cJSON_GetObjectItem(out, "nodes")->child, *nd;
+    int count = 0;
+    cJSON_ArrayForEach(nd, cJSON_GetObjectItem(in, "nodes")) {
+        if (strcmp(cJSON_GetObjectItem(nd, "domain")->valuestring, "finn.custom_op.fpgadataflow")) continue;
+        const cJSON *attrs = cJSON_GetObjectItem(nd, "attrs"), *pref = cJSON_GetObjectItem(attrs, "preferred_impl_style");
+        const bs_kernel *k = bs_kernel_find(cJSON_GetObjectItem(nd, "op_type")->valuestring);
+        assert_non_null(k);
+        bs_kattr_src src;
+        bs_kattr_json js;
+        bs_kattr_src_json(&src, &js, attrs);
+        bs_knode n;
+        assert_int_equal(bs_knode_load(&n, k, &src, "x", BS_FINN_AUTO), 0);
+        const bs_kernel *sk;
+        bool fb;
+        assert_int_equal(bs_kernel_specialize(&n, pref ? pref->valuestring : "", "xc7z020clg400-1", NAN, &sk, &fb), 0);
+        assert_non_null(outn);
+        assert_string_equal(sk->op_type, cJSON_GetObjectItem(outn, "op_type")->valuestring);
+        outn = outn->next;
+        count++;
+    }
+    assert_null(outn);
+    assert_true(count >= 4);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+}
+
 /* SKIP (77) when the shared data or Debian's python with onnx is missing. */
 static bool have_inputs(void) {
     if (!bs_test_shared_data()) {
@@ -318,8 +359,13 @@ static bool have_inputs(void) {
 
 int main(void) {
     if (!have_inputs()) return 77;
-    enum { NC = sizeof cases / sizeof cases[0], NF = sizeof fcases / sizeof fcases[0] };
-    struct CMUnitTest tests[NC + NF];
+    enum { NC = sizeof cases / sizeof cases[0], NF = sizeof fcases / sizeof fcases[0],
+           NS = sizeof spec_builds / sizeof spec_builds[0] };
+    struct CMUnitTest tests[NC + NF + NS];
+    for (size_t i = 0; i < NS; i++) {
+        struct CMUnitTest t = {spec_names[i], run_specialize, NULL, NULL, (void *)spec_builds[i]};
+        tests[NC + NF + i] = t;
+    }
     for (size_t i = 0; i < NC; i++) {
         struct CMUnitTest t = {cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
         tests[i] = t;
@@ -328,5 +374,5 @@ int main(void) {
         struct CMUnitTest t = {fcases[i].name, run_fold, NULL, NULL, (void *)&fcases[i]};
         tests[NC + i] = t;
     }
-    return _cmocka_run_group_tests("kernels_oracle", tests, NC + NF, group_setup, NULL);
+    return _cmocka_run_group_tests("kernels_oracle", tests, NC + NF + NS, group_setup, NULL);
 }

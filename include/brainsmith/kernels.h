@@ -24,6 +24,7 @@
 #ifndef BRAINSMITH_KERNELS_H
 #define BRAINSMITH_KERNELS_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +80,6 @@ typedef struct bs_kattr_src {
 /* A ready-made source over a JSON object {"PE": 16, "inputDataType": "INT2",
  * "numInputVectors": [1], ...} (the CLI and the tests use it; numbers must be
  * integral).  st holds scratch space and must outlive the load call. */
-#include <cJSON.h>
 typedef struct bs_kattr_json {
     const cJSON *obj;
     int64_t ints[BS_KATTR_JSON_MAX];

@@ -59,6 +59,10 @@ int art_tree_blobs(bs_art_store *s, const char *tree, bs_arena *a, const char **
                  "a.created_ms, a.pinned"
 void art_row(sqlite3_stmt *st, bs_arena *a, bs_art_record *r);
 int art_load_tags(bs_art_store *s, bs_arena *a, bs_art_record *r);
+/* Name rules of artifacts (BS_EINVAL naming the problem). */
+int art_check_name(const char *name);
+/* Column text copied into the arena, or NULL. */
+const char *art_col_str(sqlite3_stmt *st, int i, bs_arena *a);
 /* Glob test for names and tags. */
 bool art_glob(const char *pat, const char *s);
 /* True if the table exists in the workspace database. */
@@ -82,5 +86,30 @@ int art_cas_put_src(bs_art_store *s, art_src_fn src, void *ud, int64_t pledged, 
 int art_cas_read_sink(bs_art_store *s, const char *digest, art_sink_fn sink, void *ud);
 /* Uncompressed size of a blob, from its zstd frame header. */
 int art_blob_content_size(bs_art_store *s, const char *digest, int64_t *size);
+
+/* A set of digests (arena strings): add, then sort, then query. */
+typedef struct art_strset { const char **v; int n, cap; } art_strset;
+int art_ss_add(art_strset *ss, bs_arena *a, const char *s);
+void art_ss_sort(art_strset *ss);
+bool art_ss_has(const art_strset *ss, const char *s);
+/* Digests of live leases into *live; ids of dead leases into *dead. */
+int art_scan_leases(bs_art_store *s, bs_arena *a, art_strset *live, int64_t **dead, int *ndead);
+
+/* One artifact as the retention plan sees it. */
+typedef struct art_keep_row {
+    int64_t id;
+    const char *name, *digest, *build;
+    int version;
+    int64_t size, created;
+    bool pinned, keep, dropped;
+    double val;     /* metric value for the BEST policy being evaluated */
+    int pol_set;    /* index into scope decision: 1 = name-scoped policies, 0 = workspace */
+} art_keep_row;
+
+/* Loads every artifact and marks .keep per the policies (leased = sorted
+ * set of leased digests).  BS_ENOTFOUND if a best-by-metric rule has no
+ * metrics table to read (nothing is dropped then). */
+int art_plan(bs_art_store *s, bs_arena *a, const art_strset *leased, art_keep_row **rows_out,
+             int *nrows_out);
 
 #endif

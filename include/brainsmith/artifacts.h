@@ -20,8 +20,8 @@
  * It is only read, never written here; artifacts link to it by build id.
  *
  * Concurrency: any number of processes may put, get and gc at once.  gc never
- * removes a blob that a kept artifact, a pinned artifact, or a live lease
- * (a reader, or a queued/running task) references, nor a blob younger than
+ * removes a blob that a kept artifact, a pinned artifact, a reader holding
+ * the shared lock or a live lease (a queued/running task) references, nor a blob younger than
  * the grace period (written but perhaps not yet indexed).  The argument is in
  * docs/artifacts.md.  Do not run gc in a process that is itself inside a put
  * or lease acquisition (flock is per open file: it would wait on itself). */
@@ -176,7 +176,9 @@ int bs_art_lease_release(bs_art_store *s, int64_t lease_id);
 /* Releases every lease of a task (the scheduler calls this when it ends). */
 int bs_art_lease_release_task(bs_art_store *s, int64_t task_id);
 
-/* get = resolve + lease + materialise + release. */
+/* get = resolve + materialise while holding the shared gc lock (so no gc
+ * sweep overlaps the copy); a full digest known only to the CAS works too.
+ * rec_out (may be NULL) gets the record (name NULL for an unindexed digest). */
 int bs_art_get(bs_art_store *s, const char *ref, const char *out_path, bs_arena *a,
                bs_art_record *rec_out);
 
@@ -269,7 +271,8 @@ int bs_cache_store(bs_art_store *s, const char *key, const char *step, const cha
  * on a miss. */
 int bs_cache_lookup(bs_art_store *s, const char *key, bs_arena *a, bs_art_record *out);
 /* Hit: materialises the outputs into dest_dir (which must be absent or empty)
- * under a lease and returns 0; miss: BS_ENOTFOUND, nothing written. */
+ * under the shared gc lock and returns 0 (no database write); miss:
+ * BS_ENOTFOUND, nothing written. */
 int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
                      bs_art_record *out);
 

@@ -21,8 +21,9 @@
  *
  * Concurrency: any number of processes may put, get and gc at once.  gc never
  * removes a blob that a kept artifact, a pinned artifact, a reader holding
- * the shared lock or a live lease (a queued/running task) references, nor a blob younger than
- * the grace period (written but perhaps not yet indexed).  The argument is in
+ * the shared lock or a live lease (a queued/running task) references, nor
+ * a blob younger than the grace period (written but perhaps not yet
+ * indexed).  The argument is in
  * docs/artifacts.md.  Do not run gc in a process that is itself inside a put
  * or lease acquisition (flock is per open file: it would wait on itself). */
 #ifndef BRAINSMITH_ARTIFACTS_H

@@ -619,17 +619,22 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
 {
     int64_t mono = bs_now_mono_ms(), now = bs_now_ms();
     int64_t wait = max_wait_ms;
-    struct pollfd pf[64];
-    int np = 0;
+    struct pollfd stack_pf[64];
+    struct pollfd *pf = s->nrun <= 32 ? stack_pf : malloc((size_t)s->nrun * 2 * sizeof *pf);
+    int np = 0, cap = pf == stack_pf ? 64 : s->nrun * 2;
+    if (!pf) {                  /* rounds still happen on the deadlines */
+        pf = stack_pf;
+        cap = 64;
+    }
     for (int i = 0; i < s->nrun; i++) {
         run_att *a = &s->run[i];
         if (a->done) {
             wait = 0;
             continue;
         }
-        if (a->pidfd >= 0 && np < 64)
+        if (a->pidfd >= 0 && np < cap)
             pf[np++] = (struct pollfd){a->pidfd, POLLIN, 0};
-        if (a->sh.pid_fd >= 0 && np < 64)
+        if (a->sh.pid_fd >= 0 && np < cap)
             pf[np++] = (struct pollfd){a->sh.pid_fd, POLLIN, 0};
         int64_t d = a->next_sample - mono;
         if (d < wait)
@@ -647,6 +652,8 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
         wait = 0;
     if (wait > 0 || np > 0)
         poll(pf, (nfds_t)np, (int)wait);
+    if (pf != stack_pf)
+        free(pf);
 }
 
 /* Marks attempts whose supervisor exited as done. */

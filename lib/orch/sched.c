@@ -483,7 +483,7 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
             rc = persist_kill(s->ws->db, a);
         if (rc == 0 && a->next_flush <= mono) {
             rc = flush_usage(s->ws->db, a);
-            a->next_flush = mono + 1000;
+            a->next_flush = mono + 2000;
         }
     }
     if (rc == 0)
@@ -598,16 +598,27 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
     collect(s, mono);
     monitor(s, mono, now);
     int64_t dv = data_version(s->ws->db);
-    if (dv != s->data_version || mono >= s->next_ext_check) {
+    uint64_t lc = orch_commit_count();
+    bool changed = dv != s->data_version || lc != s->seen_commits || !s->rounds_started;
+    if (changed || mono >= s->next_ext_check) {
         s->data_version = dv;
         check_cancels(s);
         s->next_ext_check = mono + 250;
     }
+    /* The write transaction only when there is something to write or the
+     * queue may have changed: an idle or steady round costs no commit. */
+    bool need = changed || (s->nretry > 0 && s->retry_due_ms <= now);
+    for (int i = 0; i < s->nrun && !need; i++) {
+        const run_att *a = &s->run[i];
+        need = a->done || (a->kill_reason && !a->kill_persisted) || a->next_flush <= mono;
+    }
     start_item items[64];
     int nitems = 0;
-    int rc = round_tx(s, items, &nitems, mono, now);
+    int rc = need ? round_tx(s, items, &nitems, mono, now) : 0;
     if (rc)
         return rc;
+    s->rounds_started = true;
+    s->seen_commits = orch_commit_count();
     send_signals(s, mono);
     rc = launch(s, items, nitems, mono);
     if (idle)

@@ -60,7 +60,9 @@ struct bs_sched {
     int64_t used_mem;
     int used_lic[BS_ORCH_MAX_LICENSES];
     volatile sig_atomic_t stop;
-    int64_t data_version;
+    int64_t data_version;       /* PRAGMA data_version: other connections' commits */
+    uint64_t seen_commits;      /* orch_commit_count() after our last round */
+    bool rounds_started;
     int64_t next_ext_check;     /* mono ms */
     int64_t retry_due_ms;       /* earliest not_before of retry-wait tasks, 0 = none */
     int nretry;

@@ -49,17 +49,25 @@ static bool fits(const bs_sched *s, const cand *c, const avail *av)
     return true;
 }
 
-static void take(const bs_sched *s, const cand *c, avail *av, bool clamp)
+/* What is left of `have` after a task takes `need`; a reservation takes
+ * only what is there (min(free, need)), never driving it negative. */
+static int64_t left_after(int64_t have, int64_t need, bool reserve)
 {
-#define TAKE(field, need) av->field -= clamp && (need) > av->field ? (av->field > 0 ? av->field : 0) : (need)
-    TAKE(cpus, c->cpus);
-    TAKE(mem, c->mem_mb);
+    if (!reserve)
+        return have - need;
+    int64_t r = have <= 0 ? 0 : need < have ? need : have;
+    return have - r;
+}
+
+static void take(const bs_sched *s, const cand *c, avail *av, bool reserve)
+{
+    av->cpus = (int)left_after(av->cpus, c->cpus, reserve);
+    av->mem = left_after(av->mem, c->mem_mb, reserve);
     for (int k = 0; k < c->nlic; k++) {
         int i = lic_index(s, c->lic[k].name);
         if (i >= 0)
-            TAKE(lic[i], c->lic[k].count);
+            av->lic[i] = (int)left_after(av->lic[i], c->lic[k].count, reserve);
     }
-#undef TAKE
 }
 
 void sched_account(bs_sched *s, const run_att *a, int sign)

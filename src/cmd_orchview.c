@@ -147,6 +147,8 @@ static int status_one(bs_workspace *ws, int64_t id, bool json)
             printf(": %s", t.reason);
         if (t.cancel_requested && t.state == BS_TASK_RUNNING)
             printf(" (cancel requested)");
+        if (t.state == BS_TASK_RETRY_WAIT)
+            printf(" (next attempt in %s)", orch_fmt_dur(t.not_before_ms - bs_now_ms(), d, sizeof d));
         printf("\ncommand   ");
         print_cmdline(t.argv, 4000);
         printf("\ncwd       %s\n", t.cwd ? t.cwd : "(scheduler's)");

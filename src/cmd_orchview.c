@@ -296,6 +296,7 @@ typedef struct watch_ctx {
     const char *build;
     int64_t seq;
     FILE *out;
+    bool json;
     char recent[8][200];
     int nrecent;
 } watch_ctx;
@@ -306,7 +307,23 @@ static int watch_plain_cb(const bs_event *ev, void *ud)
     w->seq = ev->seq;
     if (w->build && (!ev->build_id || strcmp(w->build, ev->build_id)))
         return 0;
-    orch_print_event(w->out, ev);
+    if (!w->json) {
+        orch_print_event(w->out, ev);
+        return 0;
+    }
+    /* One JSON object per line (the payload is embedded as JSON). */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+    cJSON_AddNumberToObject(o, "time_ms", (double)ev->time_ms);
+    add_str(o, "kind", ev->kind);
+    add_str(o, "build_id", ev->build_id);
+    cJSON_AddNumberToObject(o, "task_id", (double)ev->task_id);
+    cJSON *p = ev->payload ? cJSON_Parse(ev->payload) : NULL;
+    cJSON_AddItemToObject(o, "payload", p ? p : cJSON_CreateNull());
+    char *text = cJSON_PrintUnformatted(o);
+    fprintf(w->out, "%s\n", text);
+    free(text);
+    cJSON_Delete(o);
     return 0;
 }
 
@@ -414,18 +431,20 @@ static void draw(bs_workspace *ws, watch_ctx *w, const int64_t counts[BS_TASK_NS
 static int cmd_watch(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
-        printf("usage: brainsmith watch [--since SEQ] [--build B] [--until-done] [--plain]\n\n"
+        printf("usage: brainsmith watch [--since SEQ] [--build B] [--until-done] [--plain] [--json]\n\n"
                "Follows the events table.  On a terminal: a progress bar of finished tasks,\n"
                "one bar per running task (elapsed against its timeout) with CPU and RSS, and\n"
                "the latest events.  Otherwise (or --plain): one line per event, from seq\n"
                "SEQ on (default: only new events; --since 0 replays the whole history).\n"
-               "--until-done returns when no task is left unfinished.\n");
+               "--until-done returns when no task is left unfinished.  --json: one JSON\n"
+               "object per event and line (implies --plain).\n");
         return 0;
     }
     static const struct option opts[] = {{"since", 1, 0, 's'}, {"build", 1, 0, 'b'},
-                                         {"until-done", 0, 0, 'u'}, {"plain", 0, 0, 'p'}, {0, 0, 0, 0}};
+                                         {"until-done", 0, 0, 'u'}, {"plain", 0, 0, 'p'},
+                                         {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
     int64_t since = -1;
-    bool until_done = false, plain = !isatty(STDOUT_FILENO);
+    bool until_done = false, plain = !isatty(STDOUT_FILENO), json = false;
     const char *build = NULL;
     optind = 0;
     opterr = 0;
@@ -439,6 +458,7 @@ static int cmd_watch(bs_cli *cli, int argc, char **argv)
         case 'b': build = optarg; break;
         case 'u': until_done = true; break;
         case 'p': plain = true; break;
+        case 'j': json = plain = true; break;
         default:
             return bs_cli_usage(cli, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -448,7 +468,7 @@ static int cmd_watch(bs_cli *cli, int argc, char **argv)
     bs_workspace *ws = orch_open_existing(cli);
     if (!ws)
         return BS_EXIT_FAIL;
-    watch_ctx w = {.build = build, .out = stdout};
+    watch_ctx w = {.build = build, .out = stdout, .json = json};
     int rc = 0;
     if (since >= 0)
         w.seq = since;

@@ -69,6 +69,13 @@ wpid=$!
 wait $wpid || true
 grep -q "#$a a  new -> ready" "$T/watch.txt" || fail "watch: submit line missing: $(head -3 "$T/watch.txt")"
 grep -q "#$f flaky  running -> retry-wait (attempt 1) \[exit 4\]" "$T/watch.txt" || fail "watch: retry line"
+"$BIN" watch --json --since 0 --until-done | /usr/bin/python3 -c '
+import json, sys
+evs = [json.loads(l) for l in sys.stdin]
+seqs = [e["seq"] for e in evs]
+assert seqs == list(range(1, len(seqs) + 1)), seqs[:20]
+assert any(e["kind"] == "task.state" and e["payload"]["state"] == "retry-wait" for e in evs)
+' || fail "watch --json"
 
 # --- cancel a running task (from this process, the scheduler runs elsewhere)
 s=$("$BIN" submit --name sleeper -- sh -c 'sleep 30 & sleep 30 & wait')

@@ -51,7 +51,8 @@ typedef enum {
     BS_FAIL_SPAWN,         /* could not start (no such program, bad cwd) */
     BS_FAIL_DEP,           /* dependency-failed (never ran) */
     BS_FAIL_CANCELLED,
-    BS_FAIL_LOST,          /* attempt abandoned: its supervisor vanished in a crash */
+    BS_FAIL_LOST,          /* no exit recorded: started never (crash before launch) or its
+                              supervisor was killed; not charged, the task runs again */
     BS_FAIL_NCLASSES
 } bs_fail_class;
 

@@ -18,8 +18,10 @@
 #ifndef BRAINSMITH_ORCH_H
 #define BRAINSMITH_ORCH_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "brainsmith/arena.h"
 #include "brainsmith/workspace.h"
 
 /* ---- states and failure classes ---- */
@@ -140,6 +142,14 @@ int bs_orch_submit(bs_workspace *ws, const bs_task_spec *spec, int64_t *id, bool
  * after_local refers to other specs of the batch; a cycle among them is
  * BS_ECYCLE naming the tasks, and nothing is stored. */
 int bs_orch_submit_batch(bs_workspace *ws, const bs_task_spec *specs, int n, int64_t *ids);
+
+/* Parses a JSON array of task objects (fields: name, cmd, after, priority,
+ * cpus, mem, licenses, retries, backoff, retry_on, timeout, key, build,
+ * cwd, env; see docs/orchestrator.md) into specs for
+ * bs_orch_submit_batch.  "after" names tasks of the array (after_local)
+ * or ids of existing tasks.  Everything is allocated in `a`; `what` names
+ * the source in errors (BS_EINVAL naming task and field). */
+int bs_orch_dag_parse(const cJSON *arr, const char *what, bs_arena *a, bs_task_spec **specs, int *n);
 
 /* Cancels a task.  Not yet running: it ends cancelled at once (dependents
  * end dependency-failed).  Running: the scheduler is asked to stop it

@@ -63,7 +63,6 @@ static int parse_task(const cJSON *o, int i, const char *what, bs_arena *a, bs_t
     sp->argv = argv;
     cJSON_ArrayForEach(v, o) {
         const char *k = v->string;
-        int64_t n;
         if (!strcmp(k, "name") || !strcmp(k, "cmd") || !strcmp(k, "after")) {
             continue;
         } else if (!strcmp(k, "priority")) {
@@ -120,7 +119,6 @@ static int parse_task(const cJSON *o, int i, const char *what, bs_arena *a, bs_t
             }
             sp->env = env;
         } else {
-            (void)n;
             return field_err(what, i, nm, k, "unknown field (name, cmd, after, priority, cpus, mem, "
                                              "licenses, retries, backoff, retry_on, timeout, key, build, "
                                              "cwd, env)");

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 /* ---- status ---- */
+static int scheduler_pid(bs_workspace *ws);
 static cJSON *strv_json(char **v)
 {
     cJSON *a = cJSON_CreateArray();
@@ -203,11 +204,17 @@ static int status_list(bs_workspace *ws, const char *build, int state, int limit
         for (int i = 0; i < BS_TASK_NSTATES; i++)
             cJSON_AddNumberToObject(c, bs_task_state_name((bs_task_state)i), (double)counts[i]);
         cJSON_AddItemToObject(o, "counts", c);
+        cJSON_AddNumberToObject(o, "scheduler_pid", scheduler_pid(ws));
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(arr, task_json(&ts[i]));
         cJSON_AddItemToObject(o, "tasks", arr);
         print_json(o);
     } else {
+        int sp = scheduler_pid(ws);
+        if (sp)
+            printf("scheduler: running (pid %d)\n", sp);
+        else
+            printf("scheduler: not running (start one with 'brainsmith run')\n");
         orch_print_counts(stdout, counts);
         if (n)
             printf("\n    ID  STATE              PRIO  ATT  EXIT  TIME      NAME / COMMAND\n");
@@ -363,17 +370,8 @@ static void bar(char *out, int width, double frac)
 
 static int scheduler_pid(bs_workspace *ws)
 {
-    char *p = bs_workspace_path(ws, "orch.lock");
-    char *text = NULL;
-    size_t len;
     int pid = 0;
-    if (p && bs_read_file(p, &text, &len) == 0) {
-        pid = atoi(text);
-        if (pid > 0 && !bs_proc_alive(pid))
-            pid = 0;
-    }
-    free(text);
-    free(p);
+    bs_orch_scheduler_pid(ws, &pid);
     return pid;
 }
 

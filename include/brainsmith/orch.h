@@ -224,6 +224,10 @@ int bs_orch_events_last(bs_workspace *ws, int64_t *seq);
  * subscription id (for bs_bus_unsubscribe) or a negative error. */
 int bs_orch_events_attach(bs_workspace *ws);
 
+/* Pid of the scheduler running this workspace, 0 if none (read from the
+ * kernel's lock table; takes no lock itself). */
+int bs_orch_scheduler_pid(bs_workspace *ws, int *pid);
+
 /* Blocks until every task of ids is final or timeout_ms passes (0 = no
  * limit; BS_ETIMEOUT then).  Works with a scheduler in another process. */
 int bs_orch_wait(bs_workspace *ws, const int64_t *ids, int n, int64_t timeout_ms);

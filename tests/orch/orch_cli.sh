@@ -108,6 +108,8 @@ for i in $(seq 100); do
   "$BIN" status "$s" --json | json 'd["state"]' | grep -q running && break
   sleep 0.1
 done
+[ "$("$BIN" status --json | json 'd["scheduler_pid"]')" = "$rpid" ] || fail "status: scheduler pid"
+"$BIN" status | grep -q "scheduler: running (pid $rpid)" || fail "status: scheduler line"
 "$BIN" cancel "$s" | grep -q "$s cancel-requested" || fail "cancel output"
 "$BIN" wait --timeout 10 "$s" 2>/dev/null && fail "wait should fail on a cancelled task"
 "$BIN" status "$s" --json | json 'd["state"]' | grep -q cancelled || fail "not cancelled"

@@ -68,6 +68,11 @@ static const char submit_usage[] =
     "  --build ID        the build this task belongs to\n"
     "  --cwd DIR         working directory (default: the current directory)\n"
     "  --env K=V         extra environment for the task, repeatable\n"
+    "  --cache-key K     step cache key; with --outputs the task is looked up before it\n"
+    "                    runs: a hit restores the stored outputs and ends it `cached`\n"
+    "  --outputs DIR     the task's outputs directory: what it writes there is stored\n"
+    "                    under the key on success, and merged back on a hit\n"
+    "  --no-cache        never restore this task from the cache (it still stores)\n"
     "  --json            print {\"id\":N,\"existed\":bool}\n";
 
 static int add_after(bs_cli *cli, const char *list, int64_t **after, int *n)
@@ -151,7 +156,8 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
         return 0;
     }
     enum { O_NAME = 256, O_PRIO, O_CPUS, O_MEM, O_LIC, O_AFTER, O_RETRIES, O_BACKOFF, O_BFACTOR,
-           O_BCAP, O_JITTER, O_RETRYON, O_TIMEOUT, O_KEY, O_BUILD, O_CWD, O_ENV, O_JSON, O_DAG };
+           O_BCAP, O_JITTER, O_RETRYON, O_TIMEOUT, O_KEY, O_BUILD, O_CWD, O_ENV, O_JSON, O_DAG,
+           O_CKEY, O_OUTS, O_NOCACHE };
     static const struct option opts[] = {
         {"name", 1, 0, O_NAME}, {"priority", 1, 0, O_PRIO}, {"cpus", 1, 0, O_CPUS},
         {"mem", 1, 0, O_MEM}, {"license", 1, 0, O_LIC}, {"after", 1, 0, O_AFTER},
@@ -159,6 +165,7 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
         {"backoff-cap", 1, 0, O_BCAP}, {"jitter", 1, 0, O_JITTER}, {"retry-on", 1, 0, O_RETRYON},
         {"timeout", 1, 0, O_TIMEOUT}, {"key", 1, 0, O_KEY}, {"build", 1, 0, O_BUILD},
         {"cwd", 1, 0, O_CWD}, {"env", 1, 0, O_ENV}, {"json", 0, 0, O_JSON}, {"dag", 1, 0, O_DAG},
+        {"cache-key", 1, 0, O_CKEY}, {"outputs", 1, 0, O_OUTS}, {"no-cache", 0, 0, O_NOCACHE},
         {0, 0, 0, 0}};
     bs_task_spec sp;
     bs_task_spec_init(&sp);
@@ -254,6 +261,21 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
             break;
         case O_JSON: json = true; break;
         case O_DAG: dag = optarg; break;
+        case O_CKEY:
+            if (!*optarg) {
+                bs_cli_usage(cli, "--cache-key: empty key");
+                goto out;
+            }
+            sp.cache_key = optarg;
+            break;
+        case O_OUTS:
+            if (!*optarg) {
+                bs_cli_usage(cli, "--outputs: empty directory name");
+                goto out;
+            }
+            sp.outputs = optarg;
+            break;
+        case O_NOCACHE: sp.no_cache = true; break;
         default:
             bs_cli_usage(cli, "unknown or incomplete option '%s'", argv[optind - 1]);
             goto out;
@@ -281,6 +303,8 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
         bs_cli_usage(cli, "--cwd: '%s' is not a directory", sp.cwd);
         goto out;
     }
+    if (sp.cache_key && !sp.outputs)
+        BS_WARN("--cache-key without --outputs: the task is never looked up or stored");
     bs_workspace *ws = orch_open_for_submit(cli);
     if (!ws) {
         rc = BS_EXIT_FAIL;
@@ -325,7 +349,7 @@ static void print_state_event(const bs_event *ev, void *ud)
 
 static const char run_usage[] =
     "usage: brainsmith run [--cpus N] [--mem MB] [--license L=N].. [--until-idle]\n"
-    "                      [--sample S] [--grace S] [--oom-margin MB]\n\n"
+    "                      [--sample S] [--grace S] [--oom-margin MB] [--no-cache]\n\n"
     "Runs the scheduler of the workspace in the foreground (one per workspace):\n"
     "starts ready tasks by priority and age while the free cpus, memory and\n"
     "licenses cover them, supervises them and records every attempt.\n\n"
@@ -335,7 +359,8 @@ static const char run_usage[] =
     "  --until-idle      return when nothing runs and nothing more can start\n"
     "  --sample S        /proc usage sampling period (default 0.5)\n"
     "  --grace S         SIGTERM -> SIGKILL delay for timeout/cancel (default 5)\n"
-    "  --oom-margin MB   RSS allowed above a task's --mem (default max(64, 10%))\n\n"
+    "  --oom-margin MB   RSS allowed above a task's --mem (default max(64, 10%))\n"
+    "  --no-cache        run every task: no step cache lookups (outputs are still stored)\n\n"
     "SIGINT/SIGTERM stop the scheduler; running tasks keep running under their\n"
     "supervisors and the next `brainsmith run` adopts them (as after a crash).\n"
     "Prints one line per task state change (-q: none).\n";
@@ -346,11 +371,11 @@ static int cmd_run(bs_cli *cli, int argc, char **argv)
         fputs(run_usage, stdout);
         return 0;
     }
-    enum { O_CPUS = 256, O_MEM, O_LIC, O_IDLE, O_SAMPLE, O_GRACE, O_MARGIN };
+    enum { O_CPUS = 256, O_MEM, O_LIC, O_IDLE, O_SAMPLE, O_GRACE, O_MARGIN, O_NOCACHE };
     static const struct option opts[] = {
         {"cpus", 1, 0, O_CPUS}, {"mem", 1, 0, O_MEM}, {"license", 1, 0, O_LIC},
         {"until-idle", 0, 0, O_IDLE}, {"sample", 1, 0, O_SAMPLE}, {"grace", 1, 0, O_GRACE},
-        {"oom-margin", 1, 0, O_MARGIN}, {0, 0, 0, 0}};
+        {"oom-margin", 1, 0, O_MARGIN}, {"no-cache", 0, 0, O_NOCACHE}, {0, 0, 0, 0}};
     bs_sched_opts so;
     memset(&so, 0, sizeof so);
     bool until_idle = false;
@@ -374,6 +399,7 @@ static int cmd_run(bs_cli *cli, int argc, char **argv)
                 return bs_cli_usage(cli, "--license: %s", bs_error_msg());
             break;
         case O_IDLE: until_idle = true; break;
+        case O_NOCACHE: so.no_cache = true; break;
         case O_SAMPLE:
             if (parse_seconds_ms(cli, "--sample", optarg, &so.sample_ms))
                 return BS_EXIT_USAGE;
@@ -544,12 +570,12 @@ static int cmd_wait(bs_cli *cli, int argc, char **argv)
         bs_task_info t;
         if (bs_orch_task_get(ws, ids[i], &t))
             continue;
-        if (t.state != BS_TASK_SUCCEEDED)
+        if (!bs_task_state_ok(t.state))
             rc = BS_EXIT_FAIL;
         if (json)
             printf("%s{\"id\": %lld, \"state\": \"%s\"}", i ? ", " : "", (long long)t.id,
                    bs_task_state_name(t.state));
-        else if (t.state != BS_TASK_SUCCEEDED)
+        else if (!bs_task_state_ok(t.state))
             fprintf(stderr, "task %lld%s%s%s: %s%s%s\n", (long long)t.id, t.name ? " (" : "",
                     t.name ? t.name : "", t.name ? ")" : "", bs_task_state_name(t.state),
                     t.reason ? ": " : "", t.reason ? t.reason : "");
@@ -565,7 +591,7 @@ static int cmd_wait(bs_cli *cli, int argc, char **argv)
 const bs_cmd bs_cmds_orch[] = {
     {"submit", cmd_submit, "queue a task (a command line) and print its id"},
     {"run", cmd_run, "run the scheduler of the workspace in the foreground"},
-    {"wait", cmd_wait, "wait for tasks to finish; exit 0 if all succeeded"},
+    {"wait", cmd_wait, "wait for tasks to finish; exit 0 if all succeeded (or were cached)"},
     {"cancel", cmd_cancel, "cancel tasks (running ones get SIGTERM, then SIGKILL)"},
     {"retry", cmd_retry, "run a failed or cancelled task again"},
     {NULL, NULL, NULL},
@@ -653,6 +679,13 @@ void orch_print_event(FILE *f, const bs_event *ev)
         fprintf(f, ")");
     } else if (!strcmp(ev->kind, "task.cancel")) {
         fprintf(f, "  cancel requested");
+    } else if (!strcmp(ev->kind, "task.cached") || !strcmp(ev->kind, "task.stored")) {
+        const char *dg = cJSON_GetStringValue(cJSON_GetObjectItem(p, "digest"));
+        const char *outs = cJSON_GetStringValue(cJSON_GetObjectItem(p, "outputs"));
+        if (ev->kind[5] == 'c')
+            fprintf(f, "  cache hit %.16s restored into %s", dg ? dg : "?", outs ? outs : "?");
+        else
+            fprintf(f, "  outputs stored in the cache as %.16s", dg ? dg : "?");
     } else {
         fprintf(f, "  %s %s", ev->kind, ev->payload ? ev->payload : "");
     }

@@ -63,6 +63,10 @@ static cJSON *task_json(const bs_task_info *t)
     add_str(o, "reason", t->reason);
     add_str(o, "key", t->key);
     add_str(o, "cache_key", t->cache_key);
+    add_str(o, "outputs", t->outputs);
+    cJSON_AddBoolToObject(o, "no_cache", t->no_cache);
+    add_str(o, "cache_digest", t->cache_digest);
+    cJSON_AddBoolToObject(o, "cache_hit", t->state == BS_TASK_CACHED);
     cJSON_AddBoolToObject(o, "cancel_requested", t->cancel_requested);
     cJSON_AddNumberToObject(o, "created_ms", (double)t->created_ms);
     cJSON_AddNumberToObject(o, "started_ms", (double)t->started_ms);
@@ -167,6 +171,12 @@ static int status_one(bs_workspace *ws, int64_t id, bool json)
             printf("build     %s\n", t.build_id);
         if (t.key)
             printf("key       %s\n", t.key);
+        if (t.cache_key)
+            printf("cache     key %s%s\n", t.cache_key, t.no_cache ? " (no-cache)" : "");
+        if (t.outputs)
+            printf("outputs   %s\n", t.outputs);
+        if (t.cache_digest)
+            printf("%s  %s\n", t.state == BS_TASK_CACHED ? "restored" : "stored  ", t.cache_digest);
         if (na)
             printf("\n  #  STATE      CLASS      EXIT  TIME      CPU      PEAK RSS  REASON\n");
         for (int i = 0; i < na; i++) {

@@ -63,6 +63,13 @@ int bs_cas_put_buf(bs_art_store *s, const void *data, size_t n,
  * file types are BS_EUNSUPPORTED) and its manifest; *size = sum of file sizes. */
 int bs_cas_put_tree(bs_art_store *s, const char *dir, char digest[BS_SHA256_HEX_LEN + 1],
                     int64_t *size);
+/* A tree put with a selector stores only the entries sel accepts (rel_path
+ * relative to the root, st from lstat), plus the directories leading to
+ * them; a directory sel accepts is kept even when nothing below it is. */
+struct stat;
+typedef bool (*bs_tree_select_fn)(const char *rel_path, const struct stat *st, void *ud);
+int bs_cas_put_tree_sel(bs_art_store *s, const char *dir, bs_tree_select_fn sel, void *ud,
+                        char digest[BS_SHA256_HEX_LEN + 1], int64_t *size);
 /* True if the blob is present. */
 bool bs_cas_has(bs_art_store *s, const char *digest);
 /* True if digest is a known tree (manifest). */
@@ -74,6 +81,13 @@ int bs_cas_get_file(bs_art_store *s, const char *digest, const char *out_path, i
  * not exist or be an empty directory; every manifest path is confined to it.
  * Files get the recorded mode; contents are byte-identical to what was put. */
 int bs_cas_materialise(bs_art_store *s, const char *digest, const char *out_path);
+/* Merges a tree into out_dir (created if missing): the manifest's files and
+ * symlinks replace what is at their paths (each file atomically: temp +
+ * rename), missing directories are created, and nothing else in out_dir
+ * is touched or deleted (a FINN build dir that earlier steps filled).  Not
+ * atomic as a whole: a crash can leave some entries restored.  A manifest
+ * file where out_dir has a directory (or the reverse) is BS_EEXISTS. */
+int bs_cas_materialise_merge(bs_art_store *s, const char *digest, const char *out_dir);
 /* Re-hashes one blob: 0 if intact, BS_ECORRUPT, or BS_ENOTFOUND. */
 int bs_cas_check(bs_art_store *s, const char *digest);
 /* Reads a whole blob into memory (malloc'd, NUL-terminated), verified. */
@@ -268,6 +282,11 @@ int bs_cache_key(const bs_cache_key_in *in, char key[BS_SHA256_HEX_LEN + 1]);
  * "step/<step>" (kind "cache", cache_key = key; build/task from m, may be NULL). */
 int bs_cache_store(bs_art_store *s, const char *key, const char *step, const char *out_dir,
                    const bs_art_meta *m, bs_arena *a, bs_art_record *out);
+/* Same, storing only the entries sel accepts (see bs_cas_put_tree_sel), e.g.
+ * what one step added to a build directory shared by several steps. */
+int bs_cache_store_sel(bs_art_store *s, const char *key, const char *step, const char *out_dir,
+                       bs_tree_select_fn sel, void *ud, const bs_art_meta *m, bs_arena *a,
+                       bs_art_record *out);
 /* Looks key up: 0 and *out on a hit whose blobs are all present, BS_ENOTFOUND
  * on a miss. */
 int bs_cache_lookup(bs_art_store *s, const char *key, bs_arena *a, bs_art_record *out);
@@ -276,5 +295,10 @@ int bs_cache_lookup(bs_art_store *s, const char *key, bs_arena *a, bs_art_record
  * BS_ENOTFOUND, nothing written. */
 int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
                      bs_art_record *out);
+/* Hit: merges the outputs into dest_dir (created if missing; other files in
+ * it stay, see bs_cas_materialise_merge) under the shared gc lock; miss:
+ * BS_ENOTFOUND, nothing written. */
+int bs_cache_restore_merge(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
+                           bs_art_record *out);
 
 #endif

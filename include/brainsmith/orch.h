@@ -34,15 +34,19 @@ typedef enum {
     BS_TASK_FAILED,
     BS_TASK_CANCELLED,
     BS_TASK_DEP_FAILED,    /* a dependency ended other than succeeded */
+    BS_TASK_CACHED,        /* outputs restored from the step cache instead of running:
+                              final and successful, dependents proceed as after succeeded */
     BS_TASK_NSTATES
 } bs_task_state;
 
 /* "waiting", "ready", "running", "retry-wait", "succeeded", "failed",
- * "cancelled", "dependency-failed". */
+ * "cancelled", "dependency-failed", "cached". */
 const char *bs_task_state_name(bs_task_state s);
 int bs_task_state_parse(const char *s, bs_task_state *out);
-/* True for succeeded, failed, cancelled, dependency-failed. */
+/* True for succeeded, failed, cancelled, dependency-failed, cached. */
 bool bs_task_state_final(bs_task_state s);
+/* True for the successful final states: succeeded and cached. */
+bool bs_task_state_ok(bs_task_state s);
 
 typedef enum {
     BS_FAIL_NONE = 0,
@@ -120,9 +124,21 @@ typedef struct bs_task_spec {
     int64_t timeout_ms;               /* 0 = none */
     const char *key;                  /* idempotency key, may be NULL */
     const char *build_id;             /* builds.id, may be NULL */
-    const char *cache_key;            /* reserved for the step cache, may be NULL */
+    const char *cache_key;            /* step cache key, may be NULL (see below) */
+    const char *outputs;              /* directory the task writes its outputs to, may be NULL */
+    bool no_cache;                    /* never restore from the cache (still stores) */
     int64_t created_ms;               /* 0 = now (imports and tests may back-date) */
 } bs_task_spec;
+/* The step cache (docs/orchestrator.md, "Step cache"): a task with both a
+ * cache_key and an outputs directory is looked up before it runs (unless
+ * no_cache, or the scheduler runs with no_cache): on a hit its stored
+ * outputs are merged into `outputs` (byte-identical, other files there are
+ * left alone) and the task ends `cached` without an attempt; otherwise it
+ * runs, and after it succeeds what it wrote under `outputs` during the
+ * attempt (entries whose ctime is not older than the attempt's start) is
+ * stored under the key.  A cache_key of 64 lower-case hex characters (as
+ * bs_cache_key() makes) is used as is; any other text is hashed first.
+ * outputs is made absolute against cwd at submit. */
 
 /* Defaults: normal priority, 1 cpu, no memory/licenses, 1 attempt, backoff
  * 1 s x2 capped at 5 min with 0.2 jitter, BS_RETRY_DEFAULT, no timeout. */
@@ -166,6 +182,10 @@ int bs_orch_retry(bs_workspace *ws, int64_t id);
 typedef struct bs_task_info {
     int64_t id;
     char *name, *build_id, *cwd, *key, *cache_key;
+    char *outputs;                    /* step cache outputs directory, NULL if none */
+    char *cache_digest;               /* digest of the restored outputs (state cached) or
+                                         of the stored ones (succeeded), NULL if none */
+    bool no_cache;
     char **argv;                      /* NULL-terminated */
     char **env;                       /* NULL-terminated */
     int priority, cpus;
@@ -242,6 +262,8 @@ typedef struct bs_sched_opts {
     int64_t kill_grace_ms;             /* SIGTERM -> SIGKILL, 0 = 5000 */
     int64_t oom_margin_mb;             /* RSS allowed over the request, 0 = max(64, 10%) */
     int lookahead;                     /* ready tasks examined per decision, 0 = 256 */
+    bool no_cache;                     /* run every task: no step cache lookups (results
+                                          are still stored) */
 } bs_sched_opts;
 
 typedef struct bs_sched bs_sched;

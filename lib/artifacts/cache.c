@@ -198,6 +198,13 @@ int bs_cache_lookup(bs_art_store *s, const char *key, bs_arena *a, bs_art_record
 int bs_cache_store(bs_art_store *s, const char *key, const char *step, const char *out_dir,
                    const bs_art_meta *m, bs_arena *a, bs_art_record *out)
 {
+    return bs_cache_store_sel(s, key, step, out_dir, NULL, NULL, m, a, out);
+}
+
+int bs_cache_store_sel(bs_art_store *s, const char *key, const char *step, const char *out_dir,
+                       bs_tree_select_fn sel, void *ud, const bs_art_meta *m, bs_arena *a,
+                       bs_art_record *out)
+{
     if (!art_is_digest(key))
         return bs_error_set(BS_EINVAL, "cache: '%s' is not a cache key (64 hex chars)", key);
     if (!step || !*step)
@@ -215,7 +222,7 @@ int bs_cache_store(bs_art_store *s, const char *key, const char *step, const cha
         return rc;
     char digest[BS_SHA256_HEX_LEN + 1];
     bs_art_record r;
-    rc = bs_cas_put_tree(s, out_dir, digest, NULL);
+    rc = bs_cas_put_tree_sel(s, out_dir, sel, ud, digest, NULL);
     if (rc == 0) {
         /* The same outputs under the same key again: no new version. */
         bs_art_filter f = {.cache_key = key, .digest = digest, .limit = 1};
@@ -233,8 +240,8 @@ int bs_cache_store(bs_art_store *s, const char *key, const char *step, const cha
     return rc;
 }
 
-int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
-                     bs_art_record *out)
+static int restore(bs_art_store *s, const char *key, const char *dest_dir, bool merge, bs_arena *a,
+                   bs_art_record *out)
 {
     bs_art_record r;
     /* Look up under the shared gc lock: what it finds complete stays so
@@ -244,9 +251,22 @@ int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_
         return rc;
     rc = bs_cache_lookup(s, key, a, &r);
     if (rc == 0)
-        rc = bs_cas_materialise(s, r.digest, dest_dir);
+        rc = merge && r.is_tree ? bs_cas_materialise_merge(s, r.digest, dest_dir)
+                                : bs_cas_materialise(s, r.digest, dest_dir);
     art_unlock_shared(s);
     if (rc == 0 && out)
         *out = r;
     return rc;
+}
+
+int bs_cache_restore(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
+                     bs_art_record *out)
+{
+    return restore(s, key, dest_dir, false, a, out);
+}
+
+int bs_cache_restore_merge(bs_art_store *s, const char *key, const char *dest_dir, bs_arena *a,
+                           bs_art_record *out)
+{
+    return restore(s, key, dest_dir, true, a, out);
 }

@@ -61,8 +61,11 @@ static void tl_free(tlist *l)
     free(l->v);
 }
 
-/* Walks root/rel (rel "" = root) collecting entries; files are stored now. */
-static int walk(bs_art_store *s, const char *root, const char *rel, tlist *l, int64_t *total)
+/* Walks root/rel (rel "" = root) collecting entries; files are stored now.
+ * With a selector, only the entries it accepts are collected, plus every
+ * directory that leads to one (an accepted directory is kept even if empty). */
+static int walk(bs_art_store *s, const char *root, const char *rel, tlist *l, int64_t *total,
+                bs_tree_select_fn sel, void *ud)
 {
     char *dir = rel[0] ? bs_path_join(root, rel) : strdup(root);
     if (!dir)
@@ -87,12 +90,20 @@ static int walk(bs_art_store *s, const char *root, const char *rel, tlist *l, in
             rc = bs_error_set(BS_EIO, "tree: stat %s: %s", full, strerror(errno));
         } else {
             tent e = {.path = r, .mode = (int)(st.st_mode & 07777)};
+            bool take = !sel || sel(r, &st, ud);
             if (S_ISDIR(st.st_mode)) {
                 e.type = 'd';
+                int at = l->n;
                 rc = tl_push(l, e);
                 r = NULL;
                 if (rc == 0)
-                    rc = walk(s, root, e.path, l, total);
+                    rc = walk(s, root, e.path, l, total, sel, ud);
+                if (rc == 0 && !take && l->n == at + 1) {
+                    free(l->v[at].path);    /* nothing selected below it */
+                    l->n--;
+                }
+            } else if (!take) {
+                /* not selected: skipped */
             } else if (S_ISREG(st.st_mode)) {
                 e.type = 'f';
                 rc = bs_cas_put_file(s, full, e.digest, &e.size);
@@ -176,6 +187,12 @@ int art_index_tree(bs_art_store *s, const char *tree, int64_t size, const char *
 int bs_cas_put_tree(bs_art_store *s, const char *dir, char digest[BS_SHA256_HEX_LEN + 1],
                     int64_t *size)
 {
+    return bs_cas_put_tree_sel(s, dir, NULL, NULL, digest, size);
+}
+
+int bs_cas_put_tree_sel(bs_art_store *s, const char *dir, bs_tree_select_fn sel, void *ud,
+                        char digest[BS_SHA256_HEX_LEN + 1], int64_t *size)
+{
     if (!bs_is_dir(dir))
         return bs_error_set(BS_EINVAL, "tree: %s is not a directory", dir);
     tlist l = {0};
@@ -183,7 +200,7 @@ int bs_cas_put_tree(bs_art_store *s, const char *dir, char digest[BS_SHA256_HEX_
     /* Renames of the file blobs become durable by one fsync per touched
      * cas/xx directory, before the manifest (and so any index row) exists. */
     art_dirsync_begin(s);
-    int rc = walk(s, dir, "", &l, &total);
+    int rc = walk(s, dir, "", &l, &total, sel, ud);
     int frc = art_dirsync_flush(s);
     if (rc == 0)
         rc = frc;
@@ -325,8 +342,30 @@ static bool safe_rel(const char *p)
     return true;
 }
 
-/* Materialises the entries of manifest m into root (which exists, empty). */
-static int fill_tree(bs_art_store *s, const cJSON *m, const char *root)
+/* Replaces whatever is at path by a symlink (temp name + rename). */
+static int symlink_over(const char *target, const char *path)
+{
+    size_t n = strlen(path) + 40;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return bs_error_set(BS_ENOMEM, "materialise");
+    snprintf(tmp, n, "%s.bs-tmp-%08x", path, (unsigned)bs_random_u64());
+    int rc = 0;
+    if (symlink(target, tmp) != 0)
+        rc = bs_error_set(BS_EIO, "materialise: symlink %s: %s", tmp, strerror(errno));
+    else if (rename(tmp, path) != 0) {
+        rc = bs_error_set(errno == EISDIR ? BS_EEXISTS : BS_EIO, "materialise: symlink %s: %s", path,
+                          strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Materialises the entries of manifest m into root (which exists; empty
+ * unless merge: then existing entries the manifest names are replaced and
+ * all others are left alone). */
+static int fill_tree(bs_art_store *s, const cJSON *m, const char *root, bool merge)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(m, "entries"), *e;
     int rc = 0;
@@ -353,8 +392,12 @@ static int fill_tree(bs_art_store *s, const cJSON *m, const char *root)
             if ((rc = bs_path_confine(root, path, &full)))
                 return bs_error_wrap(rc, "manifest entry %s: ", path);
             if (want == 0) {
+                struct stat ds;
                 if (mkdir(full, (mode_t)(mode & 07777) | 0700) != 0 && errno != EEXIST)
                     rc = bs_error_set(BS_EIO, "materialise: mkdir %s: %s", full, strerror(errno));
+                else if (merge && (lstat(full, &ds) != 0 || !S_ISDIR(ds.st_mode)))
+                    rc = bs_error_set(BS_EEXISTS, "materialise: %s exists and is not a directory",
+                                      full);
             } else if (want == 1) {
                 const char *d;
                 if (bs_json_get_str(e, "digest", &d) || !art_is_digest(d))
@@ -365,6 +408,8 @@ static int fill_tree(bs_art_store *s, const cJSON *m, const char *root)
                 const char *target;
                 if (bs_json_get_str(e, "target", &target))
                     rc = bs_error_set(BS_ECORRUPT, "manifest: %s: symlink without target", path);
+                else if (merge)
+                    rc = symlink_over(target, full);
                 else if (symlink(target, full) != 0)
                     rc = bs_error_set(BS_EIO, "materialise: symlink %s: %s", full,
                                       strerror(errno));
@@ -434,7 +479,7 @@ int bs_cas_materialise(bs_art_store *s, const char *digest, const char *out_path
     if (mkdir(tmp, 0755) != 0) {
         rc = bs_error_set(BS_EIO, "materialise: mkdir %s: %s", tmp, strerror(errno));
     } else {
-        rc = fill_tree(s, m, tmp);
+        rc = fill_tree(s, m, tmp, false);
         if (rc == 0 && existed && rmdir(out_path) != 0)
             rc = bs_error_set(BS_EIO, "materialise: rmdir %s: %s", out_path, strerror(errno));
         if (rc == 0 && rename(tmp, out_path) != 0)
@@ -443,6 +488,25 @@ int bs_cas_materialise(bs_art_store *s, const char *digest, const char *out_path
             bs_rm_rf(tmp);
     }
     free(tmp);
+    cJSON_Delete(m);
+    return rc;
+}
+
+int bs_cas_materialise_merge(bs_art_store *s, const char *digest, const char *out_dir)
+{
+    if (!art_is_digest(digest))
+        return bs_error_set(BS_EINVAL, "materialise: '%s' is not a digest", digest);
+    if (!bs_cas_is_tree(s, digest))
+        return bs_error_set(BS_EINVAL, "materialise: %.16s is not a tree; merge needs one", digest);
+    struct stat st;
+    if (lstat(out_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return bs_error_set(BS_EEXISTS, "materialise: %s exists and is not a directory", out_dir);
+    cJSON *m;
+    int rc = load_manifest(s, digest, &m);
+    if (rc)
+        return rc;
+    if ((rc = bs_mkdir_p(out_dir)) == 0)
+        rc = fill_tree(s, m, out_dir, true);
     cJSON_Delete(m);
     return rc;
 }

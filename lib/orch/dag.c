@@ -95,16 +95,25 @@ static int parse_task(const cJSON *o, int i, const char *what, bs_arena *a, bs_t
         } else if (!strcmp(k, "timeout")) {
             if (duration_ms(v, &sp->timeout_ms))
                 return field_err(what, i, nm, k, "seconds, or a duration like \"2h\"");
-        } else if (!strcmp(k, "key") || !strcmp(k, "build") || !strcmp(k, "cwd")) {
-            if (!cJSON_IsString(v))
-                return field_err(what, i, nm, k, "a string");
+        } else if (!strcmp(k, "key") || !strcmp(k, "build") || !strcmp(k, "cwd") ||
+                   !strcmp(k, "cache_key") || !strcmp(k, "outputs")) {
+            if (!cJSON_IsString(v) || !*v->valuestring)
+                return field_err(what, i, nm, k, "a non-empty string");
             const char *s = bs_arena_strdup(a, v->valuestring);
-            if (k[0] == 'k')
+            if (!strcmp(k, "key"))
                 sp->key = s;
             else if (k[0] == 'b')
                 sp->build_id = s;
-            else
+            else if (!strcmp(k, "cwd"))
                 sp->cwd = s;
+            else if (k[0] == 'c')
+                sp->cache_key = s;
+            else
+                sp->outputs = s;
+        } else if (!strcmp(k, "no_cache")) {
+            if (!cJSON_IsBool(v))
+                return field_err(what, i, nm, k, "true or false");
+            sp->no_cache = cJSON_IsTrue(v);
         } else if (!strcmp(k, "env")) {
             int ne = cJSON_IsObject(v) ? cJSON_GetArraySize(v) : -1;
             if (ne < 0)
@@ -121,7 +130,7 @@ static int parse_task(const cJSON *o, int i, const char *what, bs_arena *a, bs_t
         } else {
             return field_err(what, i, nm, k, "unknown field (name, cmd, after, priority, cpus, mem, "
                                              "licenses, retries, backoff, retry_on, timeout, key, build, "
-                                             "cwd, env)");
+                                             "cwd, env, cache_key, outputs, no_cache)");
         }
     }
     return 0;

@@ -119,9 +119,13 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n)
     /* Requests beyond the total capacity can never start here: filtered
      * out so they cannot use up the lookahead (reported at open). */
     int rc = bs_db_prepare(s->ws->db, "SELECT id, cpus, mem_mb, licenses FROM tasks WHERE state='ready'"
-                                      " AND cpus <= ?2 AND mem_mb <= ?3 ORDER BY rank DESC, id LIMIT ?1", &st);
+                                      " AND cpus <= ?2 AND mem_mb <= ?3 AND (cache_pending=0 OR ?4)"
+                                      " ORDER BY rank DESC, id LIMIT ?1", &st);
     if (rc)
         return rc;
+    /* A task waiting for its step cache lookup (cache.c) does not start,
+     * unless this scheduler ignores the cache. */
+    sqlite3_bind_int(st, 4, s->o.no_cache ? 1 : 0);
     sqlite3_bind_int(st, 1, s->o.lookahead);
     sqlite3_bind_int(st, 2, s->o.cpus);
     sqlite3_bind_int64(st, 3, s->o.mem_mb);

@@ -19,7 +19,7 @@
     "id,name,build_id,cwd,idem_key,cache_key,argv,env,priority,cpus,mem_mb,licenses,max_attempts," \
     "backoff_base_ms,backoff_factor,backoff_cap_ms,jitter,retry_on,timeout_ms,state,fail_class,"   \
     "exit_code,reason,attempts,tries,cancel_requested,created_ms,started_ms,finished_ms,"          \
-    "not_before_ms"
+    "not_before_ms,outputs,no_cache,cache_digest"
 
 static char **strv_from_json(const char *text)
 {
@@ -69,6 +69,9 @@ static int read_task_row(sqlite3_stmt *st, bs_task_info *t)
     t->started_ms = sqlite3_column_int64(st, 27);
     t->finished_ms = sqlite3_column_int64(st, 28);
     t->not_before_ms = sqlite3_column_int64(st, 29);
+    t->outputs = orch_col_dup(st, 30);
+    t->no_cache = sqlite3_column_int(st, 31) != 0;
+    t->cache_digest = orch_col_dup(st, 32);
     if (!t->argv || !t->env)
         return bs_error_set(BS_ENOMEM, "task: out of memory");
     return rc;
@@ -136,6 +139,8 @@ void bs_task_info_free(bs_task_info *t)
     free(t->cwd);
     free(t->key);
     free(t->cache_key);
+    free(t->outputs);
+    free(t->cache_digest);
     free_strv(t->argv);
     free_strv(t->env);
     free(t->licenses);

@@ -179,6 +179,7 @@ typedef struct start_item {
     char **argv, **env;
     char *cwd, *build;
     int64_t timeout_ms, started_ms;
+    bool cacheable;             /* has a cache key and outputs: store them on success */
 } start_item;
 
 static void free_strv(char **v)
@@ -217,7 +218,8 @@ static int begin_attempt(bs_sched *s, orch_tx *tx, start_item *it, int64_t now)
     sqlite3 *db = s->ws->db;
     sqlite3_stmt *st;
     int rc = bs_db_prepare(db, "UPDATE tasks SET attempts=attempts+1, started_ms=? WHERE id=? AND"
-                               " state='ready' RETURNING attempts, argv, env, cwd, build_id, timeout_ms", &st);
+                               " state='ready' RETURNING attempts, argv, env, cwd, build_id, timeout_ms,"
+                               " cache_key IS NOT NULL AND outputs IS NOT NULL", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, now);
@@ -232,6 +234,7 @@ static int begin_attempt(bs_sched *s, orch_tx *tx, start_item *it, int64_t now)
     it->cwd = orch_col_dup(st, 3);
     it->build = orch_col_dup(st, 4);
     it->timeout_ms = sqlite3_column_int64(st, 5);
+    it->cacheable = sqlite3_column_int(st, 6) != 0;
     it->started_ms = now;
     sqlite3_finalize(st);
     if (!it->argv || !it->env)
@@ -358,6 +361,8 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
         wait = s->retry_due_ms - now;
     if (s->next_ext_check - mono < wait)
         wait = s->next_ext_check - mono;
+    if (s->probe_due)
+        wait = 0;
     if (wait < 0)
         wait = 0;
     if (wait > 0 || np > 0)
@@ -481,6 +486,8 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
             rc = flush_usage(s->ws->db, a);
             if (rc == 0)
                 rc = orch_attempt_finish(&tx, a->task_id, a->n, &r);
+            if (rc == 0)
+                rc = sched_cache_record(s, &tx, a);
             continue;
         }
         if (a->kill_reason && !a->kill_persisted)
@@ -553,6 +560,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         a->nlic = it->c.nlic;
         a->started_ms = it->started_ms;
         a->timeout_ms = it->timeout_ms;
+        a->cache = it->cacheable ? 1 : -1;
         a->next_sample = mono + (s->o.sample_ms < 100 ? s->o.sample_ms : 100);
         a->next_flush = mono + 2000;
         sched_account(s, a, +1);
@@ -600,6 +608,11 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
     wait_round(s, max_wait_ms);
     int64_t mono = bs_now_mono_ms(), now = bs_now_ms();
     collect(s, mono);
+    /* Outputs of successful cacheable attempts go into the step cache
+     * before the result is recorded (file work outside transactions). */
+    for (int i = 0; i < s->nrun; i++)
+        if (s->run[i].done && s->run[i].cache >= 0)
+            sched_cache_store(s, &s->run[i]);
     monitor(s, mono, now);
     int64_t dv = data_version(s->ws->db);
     uint64_t lc = orch_commit_count();
@@ -608,6 +621,14 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
         s->data_version = dv;
         check_cancels(s);
         s->next_ext_check = mono + 250;
+    }
+    if ((changed || s->probe_due) && !s->o.no_cache) {
+        int prc = sched_cache_probe(s);
+        if (prc)
+            return prc;
+        sched_cache_leases(s);
+        lc = orch_commit_count();
+        changed = changed || lc != s->seen_commits;
     }
     /* The write transaction only when there is something to write or the
      * queue may have changed: an idle or steady round costs no commit. */
@@ -621,12 +642,17 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
     int rc = need ? round_tx(s, items, &nitems, mono, now) : 0;
     if (rc)
         return rc;
+    if (need) {
+        sched_cache_leases(s);
+        /* Tasks it made ready may need a cache lookup first. */
+        s->probe_due = !s->o.no_cache;
+    }
     s->rounds_started = true;
     s->seen_commits = orch_commit_count();
     send_signals(s, mono);
     rc = launch(s, items, nitems, mono);
     if (idle)
-        *idle = s->nrun == 0 && s->nretry == 0 && nitems == 0;
+        *idle = s->nrun == 0 && s->nretry == 0 && nitems == 0 && !s->probe_due;
     return rc;
 }
 
@@ -724,5 +750,6 @@ void bs_sched_close(bs_sched *s, bool kill_running)
         run_att_free(&s->run[i]);
     free(s->run);
     free(s->warned);
+    sched_cache_close(s);
     free(s);
 }

@@ -36,7 +36,14 @@ typedef struct run_att {
     bool have_rec;
     orch_exit_rec rec;
     char reason[256];
+    int cache;                  /* step cache: 1 has key + outputs, -1 not (or stored), 0 unknown */
+    char cache_digest[65];      /* outputs stored under the key ("" if not) */
 } run_att;
+
+typedef struct sched_lease {
+    int64_t id;                 /* task whose outputs these are */
+    char digest[65];
+} sched_lease;
 
 typedef struct run_limits {
     int64_t oom_margin_mb;
@@ -70,6 +77,10 @@ struct bs_sched {
     int nretry;
     int64_t *warned;            /* unschedulable task ids already reported */
     int nwarned, capwarned;
+    struct bs_art_store *art;   /* the step cache's store, opened on first use */
+    bool probe_due;             /* ready tasks may wait for a cache lookup */
+    sched_lease *lease;         /* outputs digests whose dependents need leases */
+    int nlease, caplease;
 };
 
 typedef struct cand {
@@ -88,6 +99,21 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n);
 /* Attempts left running by a previous scheduler (recover.c). */
 int sched_recover(bs_sched *s);
 run_att *sched_add_run(bs_sched *s);
+
+/* The step cache (cache.c).  Key as the artifact store wants it: 64 hex
+ * chars as is, other text hashed. */
+void orch_cache_key_norm(const char *key, char out[65]);
+/* Looks up ready tasks with cache_pending (restoring hits, ending them
+ * cached; misses may then start); sets probe_due if more may be waiting. */
+int sched_cache_probe(bs_sched *s);
+/* Stores the outputs of a finished successful cacheable attempt (outside
+ * any transaction); a->cache_digest gets the digest. */
+void sched_cache_store(bs_sched *s, run_att *a);
+/* In the round's transaction: records a stored digest on the task. */
+int sched_cache_record(bs_sched *s, orch_tx *tx, run_att *a);
+/* Leases pending outputs digests for the dependents (outside transactions). */
+void sched_cache_leases(bs_sched *s);
+void sched_cache_close(bs_sched *s);
 int sched_pidfd_open(pid_t pid);
 
 #endif

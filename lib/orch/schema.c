@@ -86,6 +86,16 @@ static const bs_migration orch_migrations[] = {
      " task_id INTEGER,"
      " payload TEXT);"
      "CREATE INDEX events_task ON events(task_id) WHERE task_id IS NOT NULL;"},
+    /* The step cache: the outputs directory a task's cache entry holds, the
+     * per-task opt-out, a flag that a ready task must be looked up before
+     * it may start (set at submit/retry when it has a key and outputs), and
+     * the digest of the restored (cached) or stored (succeeded) outputs. */
+    {2,
+     "ALTER TABLE tasks ADD COLUMN outputs TEXT;"
+     "ALTER TABLE tasks ADD COLUMN no_cache INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tasks ADD COLUMN cache_pending INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE tasks ADD COLUMN cache_digest TEXT;"
+     "CREATE INDEX tasks_cache_probe ON tasks(rank DESC, id) WHERE state='ready' AND cache_pending=1;"},
 };
 
 int bs_orch_init(bs_workspace *ws)
@@ -99,7 +109,7 @@ int bs_orch_init(bs_workspace *ws)
 /* ---- names ---- */
 static const char *const state_names[BS_TASK_NSTATES] = {
     "waiting", "ready", "running", "retry-wait", "succeeded", "failed", "cancelled",
-    "dependency-failed",
+    "dependency-failed", "cached",
 };
 
 const char *bs_task_state_name(bs_task_state s)
@@ -115,14 +125,20 @@ int bs_task_state_parse(const char *s, bs_task_state *out)
             return 0;
         }
     return bs_error_set(BS_EINVAL, "unknown task state '%s' (one of waiting, ready, running, "
-                                   "retry-wait, succeeded, failed, cancelled, dependency-failed)",
+                                   "retry-wait, succeeded, failed, cancelled, dependency-failed, "
+                                   "cached)",
                         s ? s : "");
 }
 
 bool bs_task_state_final(bs_task_state s)
 {
     return s == BS_TASK_SUCCEEDED || s == BS_TASK_FAILED || s == BS_TASK_CANCELLED ||
-           s == BS_TASK_DEP_FAILED;
+           s == BS_TASK_DEP_FAILED || s == BS_TASK_CACHED;
+}
+
+bool bs_task_state_ok(bs_task_state s)
+{
+    return s == BS_TASK_SUCCEEDED || s == BS_TASK_CACHED;
 }
 
 static const char *const class_names[BS_FAIL_NCLASSES] = {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int validate(const bs_task_spec *s, int i, int n)
 {
@@ -48,6 +49,10 @@ static int validate(const bs_task_spec *s, int i, int n)
                                 s->after_local[k], s->after_local[k] == i ? "is itself" : "out of range");
     if (s->key && !*s->key)
         return bs_error_set(BS_EINVAL, "task '%s': empty idempotency key", nm);
+    if (s->cache_key && !*s->cache_key)
+        return bs_error_set(BS_EINVAL, "task '%s': empty cache key", nm);
+    if (s->outputs && !*s->outputs)
+        return bs_error_set(BS_EINVAL, "task '%s': empty outputs directory", nm);
     return 0;
 }
 
@@ -165,6 +170,19 @@ static int insert_task(batch *b, const bs_task_spec *s, bs_task_state state, int
     int64_t now = s->created_ms > 0 ? s->created_ms : bs_now_ms();
     char *argv = json_strv(s->argv), *env = s->env && s->env[0] ? json_strv(s->env) : NULL;
     char *lic = orch_license_format(s->licenses, s->nlicenses);
+    char *outs = NULL;
+    if (s->outputs) {
+        /* Absolute, so the scheduler (another cwd) finds it. */
+        char here[4096];
+        const char *base = s->cwd && s->cwd[0] == '/' ? s->cwd : getcwd(here, sizeof here);
+        outs = s->outputs[0] == '/' || !base ? strdup(s->outputs) : bs_path_join(base, s->outputs);
+        if (!outs) {
+            free(argv);
+            free(env);
+            free(lic);
+            return bs_error_set(BS_ENOMEM, "submit: out of memory");
+        }
+    }
     bs_db_bind_text(st, 1, s->name);
     bs_db_bind_text(st, 2, s->build_id);
     bs_db_bind_text(st, 3, argv);
@@ -187,6 +205,9 @@ static int insert_task(batch *b, const bs_task_spec *s, bs_task_state state, int
     sqlite3_bind_text(st, 20, bs_task_state_name(state), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 21, pending);
     sqlite3_bind_int64(st, 22, now);
+    bs_db_bind_text(st, 26, outs);
+    sqlite3_bind_int(st, 27, s->no_cache ? 1 : 0);
+    sqlite3_bind_int(st, 28, s->cache_key && s->outputs && !s->no_cache ? 1 : 0);
     if (state == BS_TASK_DEP_FAILED) {
         sqlite3_bind_text(st, 23, "dependency-failed", -1, SQLITE_STATIC);
         bs_db_bind_text(st, 24, reason);
@@ -198,6 +219,7 @@ static int insert_task(batch *b, const bs_task_spec *s, bs_task_state state, int
     free(argv);
     free(env);
     free(lic);
+    free(outs);
     if (rc)
         return rc;
     *id = sqlite3_last_insert_rowid(b->tx.ws->db);
@@ -244,17 +266,17 @@ static int submit_one(batch *b, const bs_task_spec *specs, int i, int64_t *ids)
         bs_task_state ds;
         if ((rc = dep_state(db, s->after[k], &ds)))
             break;
-        if (ds != BS_TASK_SUCCEEDED && bs_task_state_final(ds))
+        if (!bs_task_state_ok(ds) && bs_task_state_final(ds))
             failed_dep = s->after[k];
-        else if (ds != BS_TASK_SUCCEEDED)
+        else if (!bs_task_state_ok(ds))
             pending++;
     }
     for (int k = 0; k < s->nafter_local && rc == 0; k++) {
         int j = s->after_local[k];
         bs_task_state ds = b->state[j];
-        if (ds != BS_TASK_SUCCEEDED && bs_task_state_final(ds))
+        if (!bs_task_state_ok(ds) && bs_task_state_final(ds))
             failed_dep = ids[j];
-        else if (ds != BS_TASK_SUCCEEDED)
+        else if (!bs_task_state_ok(ds))
             pending++;
     }
     if (rc)
@@ -308,8 +330,9 @@ static int submit_batch(bs_workspace *ws, const bs_task_spec *specs, int n, int6
         rc = bs_db_prepare(ws->db,
             "INSERT INTO tasks(name,build_id,argv,cwd,env,priority,rank,cpus,mem_mb,licenses,"
             " max_attempts,backoff_base_ms,backoff_factor,backoff_cap_ms,jitter,retry_on,timeout_ms,"
-            " idem_key,cache_key,state,deps_pending,created_ms,fail_class,reason,finished_ms)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &b.ins);
+            " idem_key,cache_key,state,deps_pending,created_ms,fail_class,reason,finished_ms,"
+            " outputs,no_cache,cache_pending)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &b.ins);
     if (rc == 0)
         rc = bs_db_prepare(ws->db, "INSERT INTO task_deps(task_id,dep_id) VALUES(?,?)", &b.ins_dep);
     /* A key repeated inside one batch refers to the first spec using it. */
@@ -418,7 +441,7 @@ static int deps_status(sqlite3 *db, int64_t id, int *pending, int64_t *failed)
     while (sqlite3_step(st) == SQLITE_ROW && rc == 0) {
         bs_task_state s;
         rc = orch_state_col(st, 1, &s);
-        if (s == BS_TASK_SUCCEEDED)
+        if (bs_task_state_ok(s))
             continue;
         if (bs_task_state_final(s))
             *failed = sqlite3_column_int64(st, 0);
@@ -433,8 +456,9 @@ static int reset_task(orch_tx *tx, int64_t id, int pending)
 {
     sqlite3_stmt *st;
     int rc = bs_db_prepare(tx->ws->db, "UPDATE tasks SET tries=0, cancel_requested=0, fail_class=NULL,"
-                                       " reason=NULL, exit_code=NULL, not_before_ms=0, deps_pending=?"
-                                       " WHERE id=?", &st);
+                                       " reason=NULL, exit_code=NULL, not_before_ms=0, deps_pending=?,"
+                                       " cache_pending=(cache_key IS NOT NULL AND outputs IS NOT NULL"
+                                       " AND no_cache=0), cache_digest=NULL WHERE id=?", &st);
     if (rc)
         return rc;
     sqlite3_bind_int(st, 1, pending);

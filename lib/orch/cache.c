@@ -1,0 +1,359 @@
+/* cache.c - the scheduler's side of the step cache (lib/artifacts).
+ *
+ * A task with a cache key and an outputs directory is submitted with
+ * cache_pending=1; the decision (decide.c) does not start such a task.
+ * Instead each round first *probes* them: bs_cache_restore_merge() merges
+ * the stored outputs into the outputs directory (under the artifact
+ * store's shared gc lock, no database write), and one transaction then
+ * marks the hits `cached` (a task.state event and an attempt-less
+ * task.cached event with the digest; dependents are released exactly as
+ * after success) and clears cache_pending of the misses, which the same
+ * round's decision may then start.  Restores happen outside any write
+ * transaction: the artifact store's lock order is flock, then SQLite.
+ *
+ * After a cacheable attempt succeeds, and before the round's transaction
+ * records that, the entries of the outputs directory that the attempt
+ * created or changed (ctime not older than the attempt's start, less a
+ * margin for the kernel's coarse file clock) are stored under the key:
+ * earlier steps' files in a shared build directory are not part of this
+ * step's entry, so a hit merges only this step's outputs.
+ *
+ * Leases: whenever a task's outputs digest becomes known (stored or
+ * restored), every dependent that is not final takes a task lease on it,
+ * so gc keeps a queued task's inputs in the store until it ends. */
+#include "sched_int.h"
+
+#include "brainsmith/artifacts.h"
+#include "brainsmith/error.h"
+#include "brainsmith/hash.h"
+#include "brainsmith/log.h"
+#include "brainsmith/proc.h"
+#include "brainsmith/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* File timestamps come from the kernel's coarse clock, which may lag the
+ * realtime clock the attempt start was read from by one tick. */
+#define CACHE_CTIME_MARGIN_MS 50
+/* Tasks probed per round (the rest in the next round, at once). */
+#define CACHE_PROBE_BATCH 32
+
+void orch_cache_key_norm(const char *k, char out[BS_SHA256_HEX_LEN + 1])
+{
+    size_t n = strlen(k);
+    bool hex = n == BS_SHA256_HEX_LEN && strspn(k, "0123456789abcdef") == n;
+    if (hex) {
+        memcpy(out, k, n + 1);
+        return;
+    }
+    bs_strbuf sb = BS_STRBUF_INIT;
+    bs_strbuf_printf(&sb, "brainsmith-task-cache-key/1\n%s", k);
+    bs_sha256_hex(sb.buf, sb.len, out);
+    bs_strbuf_free(&sb);
+}
+
+static int store_open(bs_sched *s)
+{
+    if (s->art)
+        return 0;
+    int rc = bs_art_open(s->ws, NULL, &s->art);
+    if (rc)
+        return bs_error_wrap(rc, "step cache: ");
+    return 0;
+}
+
+/* Artifact names allow [A-Za-z0-9._:/+-]: the task name made to fit. */
+static const char *step_name(const char *name, char *buf, size_t n)
+{
+    if (!name || !*name)
+        return "task";
+    size_t i = 0;
+    for (; name[i] && i + 1 < n && i < 120; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  strchr("._:+-", c);
+        buf[i] = ok ? c : '_';
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static void lease_add(bs_sched *s, int64_t id, const char *digest)
+{
+    if (s->nlease == s->caplease) {
+        int cap = s->caplease ? s->caplease * 2 : 16;
+        sched_lease *p = realloc(s->lease, (size_t)cap * sizeof *p);
+        if (!p)
+            return;         /* only gc protection is lost, and only for this one */
+        s->lease = p;
+        s->caplease = cap;
+    }
+    s->lease[s->nlease].id = id;
+    snprintf(s->lease[s->nlease].digest, sizeof s->lease[0].digest, "%s", digest);
+    s->nlease++;
+}
+
+void sched_cache_leases(bs_sched *s)
+{
+    if (s->nlease == 0 || store_open(s))
+        return;
+    for (int i = 0; i < s->nlease; i++) {
+        sqlite3_stmt *st;
+        if (bs_db_prepare(s->ws->db, "SELECT d.task_id FROM task_deps d JOIN tasks t ON t.id=d.task_id"
+                                     " WHERE d.dep_id=? AND t.state IN ('waiting','ready','retry-wait')",
+                          &st))
+            break;
+        sqlite3_bind_int64(st, 1, s->lease[i].id);
+        int64_t kids[64];
+        int nk = 0;
+        while (nk < 64 && sqlite3_step(st) == SQLITE_ROW)
+            kids[nk++] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        for (int k = 0; k < nk; k++) {
+            char note[64];
+            snprintf(note, sizeof note, "input of task %lld (outputs of task %lld)", (long long)kids[k],
+                     (long long)s->lease[i].id);
+            if (bs_art_lease(s->art, s->lease[i].digest, kids[k], 0, note, NULL))
+                BS_WARN("task %lld: cannot lease its input %.16s: %s", (long long)kids[k],
+                        s->lease[i].digest, bs_error_msg());
+        }
+    }
+    s->nlease = 0;
+}
+
+/* ---- probing ready tasks ---- */
+typedef struct probe {
+    int64_t id;
+    char *key, *outputs, *name, *build;
+    char norm[BS_SHA256_HEX_LEN + 1];
+    bool hit;
+    char digest[BS_SHA256_HEX_LEN + 1];
+    char artifact[240];
+} probe;
+
+static int probe_tx(bs_sched *s, probe *p, int n)
+{
+    orch_tx tx;
+    int rc = orch_begin(s->ws, &tx);
+    if (rc)
+        return rc;
+    int64_t now = bs_now_ms();
+    for (int i = 0; i < n && rc == 0; i++) {
+        sqlite3_stmt *st;
+        rc = bs_db_prepare(s->ws->db, p[i].hit
+                                          ? "UPDATE tasks SET cache_pending=0, cache_digest=?1, started_ms=?3,"
+                                            " fail_class=NULL, exit_code=NULL, reason=NULL"
+                                            " WHERE id=?2 AND state='ready' AND cache_pending=1"
+                                          : "UPDATE tasks SET cache_pending=0 WHERE id=?2 AND state='ready'",
+                           &st);
+        if (rc)
+            break;
+        if (p[i].hit) {
+            sqlite3_bind_text(st, 1, p[i].digest, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, now);
+        }
+        sqlite3_bind_int64(st, 2, p[i].id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = bs_db_error(s->ws->db, "step cache: recording lookup");
+        sqlite3_finalize(st);
+        /* Cancelled meanwhile: the restored files stay, the state is not ours. */
+        if (rc || !p[i].hit || sqlite3_changes(s->ws->db) != 1) {
+            p[i].hit = false;
+            continue;
+        }
+        char extra[128];
+        snprintf(extra, sizeof extra, ",\"digest\":\"%s\"", p[i].digest);
+        rc = orch_transition(&tx, p[i].id, BS_TASK_CACHED, extra, NULL);
+        if (rc == 0) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "digest", p[i].digest);
+            cJSON_AddStringToObject(o, "cache_key", p[i].key);
+            cJSON_AddStringToObject(o, "artifact", p[i].artifact);
+            cJSON_AddStringToObject(o, "outputs", p[i].outputs);
+            char *txt = cJSON_PrintUnformatted(o);
+            cJSON_Delete(o);
+            rc = txt ? orch_event(&tx, "task.cached", p[i].build, p[i].id, txt)
+                     : bs_error_set(BS_ENOMEM, "step cache: event");
+            free(txt);
+        }
+        if (rc == 0)
+            rc = orch_deps_succeeded(&tx, p[i].id);
+    }
+    if (rc == 0)
+        rc = orch_commit(&tx);
+    else
+        orch_rollback(&tx);
+    return rc;
+}
+
+int sched_cache_probe(bs_sched *s)
+{
+    s->probe_due = false;
+    sqlite3_stmt *st;
+    int rc = bs_db_prepare(s->ws->db, "SELECT id, cache_key, outputs, name, build_id FROM tasks"
+                                      " WHERE state='ready' AND cache_pending=1 ORDER BY rank DESC, id"
+                                      " LIMIT ?", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int(st, 1, CACHE_PROBE_BATCH);
+    probe p[CACHE_PROBE_BATCH];
+    int n = 0;
+    while (n < CACHE_PROBE_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+        memset(&p[n], 0, sizeof p[n]);
+        p[n].id = sqlite3_column_int64(st, 0);
+        p[n].key = orch_col_dup(st, 1);
+        p[n].outputs = orch_col_dup(st, 2);
+        p[n].name = orch_col_dup(st, 3);
+        p[n].build = orch_col_dup(st, 4);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n == 0)
+        return 0;
+    s->probe_due = n == CACHE_PROBE_BATCH;      /* maybe more: next round, without waiting */
+    rc = store_open(s);
+    bs_arena a;
+    bs_arena_init(&a, 0);
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (!p[i].key || !p[i].outputs)
+            continue;           /* (cache_pending is only set with both) */
+        orch_cache_key_norm(p[i].key, p[i].norm);
+        bs_art_record r;
+        int64_t t0 = bs_now_mono_ms();
+        int lr = bs_cache_restore_merge(s->art, p[i].norm, p[i].outputs, &a, &r);
+        if (lr == 0) {
+            p[i].hit = true;
+            snprintf(p[i].digest, sizeof p[i].digest, "%s", r.digest);
+            snprintf(p[i].artifact, sizeof p[i].artifact, "%s@%d", r.name ? r.name : "?", r.version);
+            BS_DEBUG("task %lld: cache hit %.16s restored into %s in %lld ms", (long long)p[i].id,
+                     r.digest, p[i].outputs, (long long)(bs_now_mono_ms() - t0));
+        } else if (lr != BS_ENOTFOUND) {
+            BS_WARN("task %lld: step cache restore into %s failed (%s); running it instead",
+                    (long long)p[i].id, p[i].outputs, bs_error_msg());
+        }
+        bs_error_clear();
+    }
+    bs_arena_free(&a);
+    if (rc == 0)
+        rc = probe_tx(s, p, n);
+    for (int i = 0; i < n; i++) {
+        if (rc == 0 && p[i].hit)
+            lease_add(s, p[i].id, p[i].digest);
+        free(p[i].key);
+        free(p[i].outputs);
+        free(p[i].name);
+        free(p[i].build);
+    }
+    if (rc) {
+        /* The store cannot be used (e.g. corrupt index): run the tasks. */
+        BS_WARN("step cache unavailable: %s; tasks run without it", bs_error_msg());
+        bs_error_clear();
+        sqlite3_stmt *up;
+        if (bs_db_prepare(s->ws->db, "UPDATE tasks SET cache_pending=0 WHERE state='ready' AND cache_pending=1",
+                          &up) == 0) {
+            sqlite3_step(up);
+            sqlite3_finalize(up);
+        }
+        s->probe_due = false;
+    }
+    return 0;
+}
+
+/* ---- storing a successful attempt's outputs ---- */
+static bool changed_since(const char *rel, const struct stat *st, void *ud)
+{
+    (void)rel;
+    int64_t ref = *(const int64_t *)ud;
+    int64_t ms = (int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000;
+    return ms >= ref;
+}
+
+void sched_cache_store(bs_sched *s, run_att *a)
+{
+    if (a->cache < 0 || !a->done || !a->have_rec || a->rec.spawn_failed)
+        return;
+    bs_exit e;
+    bs_exit_decode(a->rec.wstatus, &e);
+    if (!e.exited || e.code != 0)
+        return;
+    sqlite3_stmt *st;
+    if (bs_db_prepare(s->ws->db, "SELECT cache_key, outputs, name, build_id FROM tasks WHERE id=?"
+                                 " AND cache_key IS NOT NULL AND outputs IS NOT NULL", &st))
+        return;
+    sqlite3_bind_int64(st, 1, a->task_id);
+    char *key = NULL, *outs = NULL, *name = NULL, *build = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        key = orch_col_dup(st, 0);
+        outs = orch_col_dup(st, 1);
+        name = orch_col_dup(st, 2);
+        build = orch_col_dup(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (key && outs && !bs_is_dir(outs)) {
+        BS_WARN("task %lld succeeded but its outputs directory %s does not exist; nothing cached",
+                (long long)a->task_id, outs);
+    } else if (key && outs && store_open(s) == 0) {
+        char norm[BS_SHA256_HEX_LEN + 1], nb[128];
+        orch_cache_key_norm(key, norm);
+        int64_t ref = a->started_ms - CACHE_CTIME_MARGIN_MS;
+        bs_art_meta m = {.build_id = build, .task_id = a->task_id};
+        bs_arena ar;
+        bs_arena_init(&ar, 0);
+        bs_art_record r;
+        int64_t t0 = bs_now_mono_ms();
+        if (bs_cache_store_sel(s->art, norm, step_name(name, nb, sizeof nb), outs, changed_since, &ref,
+                               &m, &ar, &r) == 0) {
+            snprintf(a->cache_digest, sizeof a->cache_digest, "%s", r.digest);
+            BS_DEBUG("task %lld: outputs stored as %s@%d (%.16s) in %lld ms", (long long)a->task_id,
+                     r.name, r.version, r.digest, (long long)(bs_now_mono_ms() - t0));
+        } else {
+            BS_WARN("task %lld: storing its outputs in the step cache failed: %s", (long long)a->task_id,
+                    bs_error_msg());
+            bs_error_clear();
+        }
+        bs_arena_free(&ar);
+    } else if (key && outs) {
+        BS_WARN("task %lld: %s", (long long)a->task_id, bs_error_msg());
+        bs_error_clear();
+    }
+    a->cache = -1;          /* done: at most once per attempt */
+    free(key);
+    free(outs);
+    free(name);
+    free(build);
+}
+
+int sched_cache_record(bs_sched *s, orch_tx *tx, run_att *a)
+{
+    if (!a->cache_digest[0])
+        return 0;
+    sqlite3_stmt *st;
+    int rc = bs_db_prepare(s->ws->db, "UPDATE tasks SET cache_digest=? WHERE id=? AND state='succeeded'", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, a->cache_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, a->task_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = bs_db_error(s->ws->db, "step cache: recording digest");
+    sqlite3_finalize(st);
+    bool ok = rc == 0 && sqlite3_changes(s->ws->db) == 1;
+    if (ok) {
+        char payload[128];
+        snprintf(payload, sizeof payload, "{\"digest\":\"%s\"}", a->cache_digest);
+        rc = orch_event(tx, "task.stored", NULL, a->task_id, payload);
+        lease_add(s, a->task_id, a->cache_digest);
+    }
+    return rc;
+}
+
+void sched_cache_close(bs_sched *s)
+{
+    bs_art_close(s->art);
+    s->art = NULL;
+    free(s->lease);
+    s->lease = NULL;
+    s->nlease = s->caplease = 0;
+}

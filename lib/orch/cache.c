@@ -11,12 +11,15 @@
  * round's decision may then start.  Restores happen outside any write
  * transaction: the artifact store's lock order is flock, then SQLite.
  *
- * After a cacheable attempt succeeds, and before the round's transaction
- * records that, the entries of the outputs directory that the attempt
- * created or changed (ctime not older than the attempt's start, less a
- * margin for the kernel's coarse file clock) are stored under the key:
- * earlier steps' files in a shared build directory are not part of this
- * step's entry, so a hit merges only this step's outputs.
+ * Just before a cacheable attempt starts, the scheduler lists what its
+ * outputs directory holds (<home>/logs/<task>-<n>.pre: inode, ctime and
+ * size per path).  After the attempt succeeds, and before the round's
+ * transaction records that, the entries it created or changed (absent
+ * from the list, or with another inode/ctime/size) are stored under the
+ * key: earlier steps' files in a shared build directory are not part of
+ * this step's entry, so a hit merges only this step's outputs.  Without a
+ * list (an attempt adopted from a scheduler of an older version) entries
+ * whose ctime is not older than the attempt's start are taken.
  *
  * Leases: whenever a task's outputs digest becomes known (stored or
  * restored), every dependent that is not final takes a task lease on it,
@@ -30,10 +33,12 @@
 #include "brainsmith/proc.h"
 #include "brainsmith/util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* File timestamps come from the kernel's coarse clock, which may lag the
  * realtime clock the attempt start was read from by one tick. */
@@ -262,14 +267,134 @@ int sched_cache_probe(bs_sched *s)
     return 0;
 }
 
-/* ---- storing a successful attempt's outputs ---- */
-static bool changed_since(const char *rel, const struct stat *st, void *ud)
+/* ---- what the outputs directory held before the attempt ---- */
+static int64_t ctime_ns(const struct stat *st)
 {
-    (void)rel;
-    int64_t ref = *(const int64_t *)ud;
-    int64_t ms = (int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000;
-    return ms >= ref;
+    return (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
+
+static void snap_walk(FILE *f, const char *root, const char *rel, int depth)
+{
+    char *dir = rel[0] ? bs_path_join(root, rel) : strdup(root);
+    DIR *d = dir && depth < 64 ? opendir(dir) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || strchr(de->d_name, '\n'))
+            continue;
+        char *full = bs_path_join(dir, de->d_name);
+        char *r = rel[0] ? bs_path_join(rel, de->d_name) : strdup(de->d_name);
+        struct stat st;
+        if (full && r && lstat(full, &st) == 0) {
+            fprintf(f, "%llu %lld %lld %s\n", (unsigned long long)st.st_ino, (long long)ctime_ns(&st),
+                    (long long)st.st_size, r);
+            if (S_ISDIR(st.st_mode))
+                snap_walk(f, root, r, depth + 1);
+        }
+        free(full);
+        free(r);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
+static char *pre_path(const char *base)
+{
+    size_t n = strlen(base) + 8;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.pre", base);
+    return p;
+}
+
+void sched_cache_snapshot(const char *base, const char *outputs)
+{
+    char *p = pre_path(base);
+    FILE *f = p ? fopen(p, "w") : NULL;
+    if (f) {
+        snap_walk(f, outputs, "", 0);
+        if (fclose(f) != 0)
+            unlink(p);
+    } else {
+        BS_WARN("%s: cannot record the outputs directory before the task starts; storing what "
+                "changed since its start instead", p ? p : base);
+    }
+    free(p);
+}
+
+typedef struct snap_ent {
+    char *path;
+    unsigned long long ino;
+    long long ctime, size;
+} snap_ent;
+
+typedef struct snap {
+    snap_ent *v;
+    int n;
+    int64_t since_ms;           /* without a list: ctime >= this */
+} snap;
+
+static int cmp_snap(const void *a, const void *b)
+{
+    return strcmp(((const snap_ent *)a)->path, ((const snap_ent *)b)->path);
+}
+
+/* Loads <base>.pre; false if there is none. */
+static bool snap_load(const char *base, snap *sn)
+{
+    char *p = pre_path(base);
+    FILE *f = p ? fopen(p, "r") : NULL;
+    free(p);
+    if (!f)
+        return false;
+    int cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, f)) > 0) {
+        if (line[len - 1] == '\n')
+            line[len - 1] = '\0';
+        snap_ent e;
+        int off = 0;
+        if (sscanf(line, "%llu %lld %lld %n", &e.ino, &e.ctime, &e.size, &off) != 3 || !off)
+            continue;
+        if (sn->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            snap_ent *nv = realloc(sn->v, (size_t)cap * sizeof *nv);
+            if (!nv)
+                break;
+            sn->v = nv;
+        }
+        e.path = strdup(line + off);
+        if (e.path)
+            sn->v[sn->n++] = e;
+    }
+    free(line);
+    fclose(f);
+    qsort(sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap);
+    return true;
+}
+
+static void snap_free(snap *sn)
+{
+    for (int i = 0; i < sn->n; i++)
+        free(sn->v[i].path);
+    free(sn->v);
+}
+
+/* Selector: created or changed by the attempt. */
+static bool changed(const char *rel, const struct stat *st, void *ud)
+{
+    const snap *sn = ud;
+    if (!sn->v && sn->n == 0 && sn->since_ms)
+        return ctime_ns(st) / 1000000 >= sn->since_ms;
+    snap_ent key = {.path = (char *)rel};
+    const snap_ent *e = bsearch(&key, sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap);
+    return !e || e->ino != (unsigned long long)st->st_ino || e->ctime != ctime_ns(st) ||
+           e->size != (long long)st->st_size;
+}
+
+/* ---- storing a successful attempt's outputs ---- */
 
 void sched_cache_store(bs_sched *s, run_att *a)
 {
@@ -298,13 +423,15 @@ void sched_cache_store(bs_sched *s, run_att *a)
     } else if (key && outs && store_open(s) == 0) {
         char norm[BS_SHA256_HEX_LEN + 1], nb[128];
         orch_cache_key_norm(key, norm);
-        int64_t ref = a->started_ms - CACHE_CTIME_MARGIN_MS;
+        snap sn = {0};
+        if (!a->base || !snap_load(a->base, &sn))
+            sn.since_ms = a->started_ms - CACHE_CTIME_MARGIN_MS;
         bs_art_meta m = {.build_id = build, .task_id = a->task_id};
         bs_arena ar;
         bs_arena_init(&ar, 0);
         bs_art_record r;
         int64_t t0 = bs_now_mono_ms();
-        if (bs_cache_store_sel(s->art, norm, step_name(name, nb, sizeof nb), outs, changed_since, &ref,
+        if (bs_cache_store_sel(s->art, norm, step_name(name, nb, sizeof nb), outs, changed, &sn,
                                &m, &ar, &r) == 0) {
             snprintf(a->cache_digest, sizeof a->cache_digest, "%s", r.digest);
             BS_DEBUG("task %lld: outputs stored as %s@%d (%.16s) in %lld ms", (long long)a->task_id,
@@ -315,6 +442,7 @@ void sched_cache_store(bs_sched *s, run_att *a)
             bs_error_clear();
         }
         bs_arena_free(&ar);
+        snap_free(&sn);
     } else if (key && outs) {
         BS_WARN("task %lld: %s", (long long)a->task_id, bs_error_msg());
         bs_error_clear();

@@ -179,7 +179,7 @@ typedef struct start_item {
     char **argv, **env;
     char *cwd, *build;
     int64_t timeout_ms, started_ms;
-    bool cacheable;             /* has a cache key and outputs: store them on success */
+    char *outputs;              /* set if it has a cache key: stored on success */
 } start_item;
 
 static void free_strv(char **v)
@@ -195,6 +195,7 @@ static void start_item_free(start_item *it)
     free_strv(it->env);
     free(it->cwd);
     free(it->build);
+    free(it->outputs);
 }
 
 /* Parses a JSON string array into a NULL-terminated vector with `extra`
@@ -219,7 +220,7 @@ static int begin_attempt(bs_sched *s, orch_tx *tx, start_item *it, int64_t now)
     sqlite3_stmt *st;
     int rc = bs_db_prepare(db, "UPDATE tasks SET attempts=attempts+1, started_ms=? WHERE id=? AND"
                                " state='ready' RETURNING attempts, argv, env, cwd, build_id, timeout_ms,"
-                               " cache_key IS NOT NULL AND outputs IS NOT NULL", &st);
+                               " CASE WHEN cache_key IS NOT NULL THEN outputs END", &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, now);
@@ -234,7 +235,7 @@ static int begin_attempt(bs_sched *s, orch_tx *tx, start_item *it, int64_t now)
     it->cwd = orch_col_dup(st, 3);
     it->build = orch_col_dup(st, 4);
     it->timeout_ms = sqlite3_column_int64(st, 5);
-    it->cacheable = sqlite3_column_int(st, 6) != 0;
+    it->outputs = orch_col_dup(st, 6);
     it->started_ms = now;
     sqlite3_finalize(st);
     if (!it->argv || !it->env)
@@ -560,7 +561,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         a->nlic = it->c.nlic;
         a->started_ms = it->started_ms;
         a->timeout_ms = it->timeout_ms;
-        a->cache = it->cacheable ? 1 : -1;
+        a->cache = it->outputs ? 1 : -1;
         a->next_sample = mono + (s->o.sample_ms < 100 ? s->o.sample_ms : 100);
         a->next_flush = mono + 2000;
         sched_account(s, a, +1);
@@ -581,6 +582,8 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         orch_shim_req rq = {a->base, (const char *const *)it->argv, (const char *const *)it->env,
                             it->cwd, out, err};
         orch_shim sh;
+        if (it->outputs && a->base)
+            sched_cache_snapshot(a->base, it->outputs);
         int r = a->base ? orch_shim_start(&rq, &sh) : bs_error_set(BS_ENOMEM, "launch: out of memory");
         if (r) {
             /* Could not even fork the supervisor: a spawn failure. */

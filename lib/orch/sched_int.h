@@ -106,6 +106,9 @@ void orch_cache_key_norm(const char *key, char out[65]);
 /* Looks up ready tasks with cache_pending (restoring hits, ending them
  * cached; misses may then start); sets probe_due if more may be waiting. */
 int sched_cache_probe(bs_sched *s);
+/* Records what the outputs directory holds before an attempt starts
+ * (<base>.pre), so that only what the attempt adds or changes is stored. */
+void sched_cache_snapshot(const char *base, const char *outputs);
 /* Stores the outputs of a finished successful cacheable attempt (outside
  * any transaction); a->cache_digest gets the digest. */
 void sched_cache_store(bs_sched *s, run_att *a);

@@ -4,6 +4,7 @@
 #   decide      scheduling decision with 1,000,000 queued tasks (goal < 1 ms)
 #   parallel    8 CPU-bound ~2 s tasks on 2 cpus, makespan / ideal (goal <= 1.05)
 #   overhead    CPU-bound task under the executor vs bare (goal < 0.5%)
+#   cache       cached rebuild vs cold build of a DAG (bench_cache; goal <= 1%)
 # Numbers depend on the machine's load: the load average is printed first.
 set -euo pipefail
 build=${1:-build}
@@ -14,3 +15,6 @@ echo "machine: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$b" decide "${ORCH_BENCH_QUEUE:-1000000}"
 "$b" parallel
 "$b" overhead
+# step cache (issue 8): cached rebuild vs cold of a 7-task DAG of real
+# processes (goal <= 1% of cold), and a rebuild after one step's config changed
+"$build/bench/orch/bench_cache" "${ORCH_BENCH_STEP_S:-1.0}" "${ORCH_BENCH_STEP_MB:-4}"

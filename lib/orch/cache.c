@@ -371,7 +371,8 @@ static bool snap_load(const char *base, snap *sn)
     }
     free(line);
     fclose(f);
-    qsort(sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap);
+    if (sn->n > 1)
+        qsort(sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap);
     return true;
 }
 
@@ -386,10 +387,10 @@ static void snap_free(snap *sn)
 static bool changed(const char *rel, const struct stat *st, void *ud)
 {
     const snap *sn = ud;
-    if (!sn->v && sn->n == 0 && sn->since_ms)
+    if (sn->since_ms)
         return ctime_ns(st) / 1000000 >= sn->since_ms;
     snap_ent key = {.path = (char *)rel};
-    const snap_ent *e = bsearch(&key, sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap);
+    const snap_ent *e = sn->n ? bsearch(&key, sn->v, (size_t)sn->n, sizeof *sn->v, cmp_snap) : NULL;
     return !e || e->ino != (unsigned long long)st->st_ino || e->ctime != ctime_ns(st) ||
            e->size != (long long)st->st_size;
 }

@@ -400,8 +400,12 @@ static int fill_tree(bs_art_store *s, const cJSON *m, const char *root, bool mer
                                       full);
             } else if (want == 1) {
                 const char *d;
+                struct stat fs;
                 if (bs_json_get_str(e, "digest", &d) || !art_is_digest(d))
                     rc = bs_error_set(BS_ECORRUPT, "manifest: %s: bad digest", path);
+                else if (merge && lstat(full, &fs) == 0 && S_ISDIR(fs.st_mode))
+                    rc = bs_error_set(BS_EEXISTS, "materialise: %s is a directory; the stored "
+                                                  "entry is a file", full);
                 else
                     rc = bs_cas_get_file(s, d, full, (int)(mode & 07777));
             } else {

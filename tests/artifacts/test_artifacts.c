@@ -723,6 +723,86 @@ static void test_cache(void **state)
     assert_int_equal(bs_cache_lookup(f->st, k1, &f->a, &hit), BS_ENOTFOUND);
 }
 
+/* Selector for test_cache_merge: everything but names starting with "old". */
+static bool not_old(const char *rel, const struct stat *st, void *ud)
+{
+    (void)st;
+    (*(int *)ud)++;
+    const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+    return strncmp(base, "old", 3) != 0;
+}
+
+/* Merge restore into a directory holding other files (a FINN build dir),
+ * and a selective store of only some entries. */
+static void test_cache_merge(void **state)
+{
+    fx *f = *state;
+    char key[65];
+    bs_cache_key_in in = {.step = "step_hw"};
+    assert_int_equal(bs_cache_key(&in, key), 0);
+    assert_int_equal(bs_mkdir_p(tpath(f, "o/report")), 0);
+    assert_int_equal(bs_mkdir_p(tpath(f, "o/old_dir")), 0);
+    write_text(tpath(f, "o/report/new.json"), "{\"new\": 1}\n");
+    write_text(tpath(f, "o/model.onnx"), "model-v2");
+    write_text(tpath(f, "o/old_model.onnx"), "from an earlier step");
+    write_text(tpath(f, "o/old_dir/old_x"), "x");
+    write_text(tpath(f, "o/report/old.json"), "old");
+    chmod(tpath(f, "o/model.onnx"), 0640);
+    assert_int_equal(symlink("report", tpath(f, "o/latest")), 0);
+    int calls = 0;
+    bs_art_record r;
+    assert_int_equal(bs_cache_store_sel(f->st, key, "step_hw", tpath(f, "o"), not_old, &calls, NULL,
+                                        &f->a, &r), 0);
+    assert_true(calls >= 6);
+    /* The entry holds only the selected paths. */
+    char *only = tpath(f, "only");
+    assert_int_equal(bs_art_get(f->st, r.digest, only, &f->a, NULL), 0);
+    assert_true(bs_path_exists(tpath(f, "only/report/new.json")));
+    assert_true(bs_path_exists(tpath(f, "only/model.onnx")));
+    assert_false(bs_path_exists(tpath(f, "only/old_model.onnx")));
+    assert_false(bs_path_exists(tpath(f, "only/old_dir")));        /* nothing selected below it */
+    assert_false(bs_path_exists(tpath(f, "only/report/old.json")));
+    /* Merge into a build dir with other files, a stale output and a
+     * symlink pointing elsewhere: ours replaced, theirs kept. */
+    char *bd = tpath(f, "bd");
+    assert_int_equal(bs_mkdir_p(tpath(f, "bd/report")), 0);
+    write_text(tpath(f, "bd/report/other_step.json"), "{}");
+    write_text(tpath(f, "bd/model.onnx"), "stale");
+    write_text(tpath(f, "bd/step1.onnx"), "step1");
+    assert_int_equal(symlink("elsewhere", tpath(f, "bd/latest")), 0);
+    assert_int_equal(bs_cache_restore(f->st, key, bd, &f->a, &r), BS_EEXISTS);  /* plain: refuses */
+    assert_int_equal(bs_cache_restore_merge(f->st, key, bd, &f->a, &r), 0);
+    assert_true(same_file(tpath(f, "o/model.onnx"), tpath(f, "bd/model.onnx")));
+    assert_true(same_file(tpath(f, "o/report/new.json"), tpath(f, "bd/report/new.json")));
+    struct stat st;
+    assert_int_equal(stat(tpath(f, "bd/model.onnx"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    char tgt[64] = "";
+    assert_true(readlink(tpath(f, "bd/latest"), tgt, sizeof tgt - 1) > 0);
+    assert_string_equal(tgt, "report");
+    char *txt;
+    size_t n;
+    assert_int_equal(bs_read_file(tpath(f, "bd/report/other_step.json"), &txt, &n), 0);
+    assert_int_equal(n, 2);
+    free(txt);
+    assert_int_equal(bs_read_file(tpath(f, "bd/step1.onnx"), &txt, &n), 0);
+    assert_int_equal(n, 5);
+    free(txt);
+    /* Into a missing directory: created. */
+    assert_int_equal(bs_cache_restore_merge(f->st, key, tpath(f, "fresh/deep"), &f->a, &r), 0);
+    assert_true(same_file(tpath(f, "o/model.onnx"), tpath(f, "fresh/deep/model.onnx")));
+    /* A directory where the entry has a file: a clear error, the rest kept. */
+    assert_int_equal(bs_mkdir_p(tpath(f, "clash/model.onnx")), 0);
+    assert_int_equal(bs_cache_restore_merge(f->st, key, tpath(f, "clash"), &f->a, &r), BS_EEXISTS);
+    assert_true(bs_is_dir(tpath(f, "clash/model.onnx")));
+    /* A miss writes nothing. */
+    char k2[65];
+    bs_cache_key_in in2 = {.step = "step_other"};
+    assert_int_equal(bs_cache_key(&in2, k2), 0);
+    assert_int_equal(bs_cache_restore_merge(f->st, k2, tpath(f, "nothing"), &f->a, &r), BS_ENOTFOUND);
+    assert_false(bs_path_exists(tpath(f, "nothing")));
+}
+
 /* internal: records a manifest blob as a tree (lib/artifacts/art_int.h) */
 int art_index_tree(bs_art_store *s, const char *tree, int64_t size, const char *const *blobs,
                    int nblobs);
@@ -773,6 +853,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gc_vs_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_where, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_manifest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

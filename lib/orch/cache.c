@@ -129,6 +129,41 @@ void sched_cache_leases(bs_sched *s)
     s->nlease = 0;
 }
 
+void orch_lease_inputs(bs_workspace *ws, int64_t id)
+{
+    sqlite3_stmt *st;
+    if (bs_db_prepare(ws->db, "SELECT t.id, t.cache_digest FROM task_deps d JOIN tasks t ON t.id=d.dep_id"
+                              " WHERE d.task_id=? AND t.cache_digest IS NOT NULL", &st))
+        return;
+    sqlite3_bind_int64(st, 1, id);
+    sched_lease in[16];
+    int n = 0;
+    while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
+        in[n].id = sqlite3_column_int64(st, 0);
+        snprintf(in[n].digest, sizeof in[n].digest, "%s", (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n == 0)
+        return;
+    bs_art_store *art;
+    if (bs_art_open(ws, NULL, &art)) {
+        BS_WARN("task %lld: cannot lease its inputs: %s", (long long)id, bs_error_msg());
+        bs_error_clear();
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        char note[64];
+        snprintf(note, sizeof note, "input of task %lld (outputs of task %lld)", (long long)id,
+                 (long long)in[i].id);
+        if (bs_art_lease(art, in[i].digest, id, 0, note, NULL)) {
+            BS_WARN("task %lld: cannot lease its input %.16s: %s", (long long)id, in[i].digest, bs_error_msg());
+            bs_error_clear();
+        }
+    }
+    bs_art_close(art);
+}
+
 /* ---- probing ready tasks ---- */
 typedef struct probe {
     int64_t id;

@@ -74,6 +74,11 @@ typedef struct orch_result {
  * follow. */
 int orch_attempt_finish(orch_tx *tx, int64_t id, int n, const orch_result *r);
 
+/* Leases (lib/artifacts task leases) the stored outputs of task id's
+ * finished dependencies, so gc keeps them while id is queued (cache.c;
+ * outside any transaction; failures are logged, not returned). */
+void orch_lease_inputs(bs_workspace *ws, int64_t id);
+
 /* Column helpers. */
 char *orch_col_dup(sqlite3_stmt *st, int i);
 int orch_state_col(sqlite3_stmt *st, int i, bs_task_state *out);

@@ -346,6 +346,11 @@ static int submit_batch(bs_workspace *ws, const bs_task_spec *specs, int n, int6
         rc = orch_commit(&b.tx);
     else
         orch_rollback(&b.tx);
+    /* Inputs that are already in the step cache (outputs of dependencies
+     * that finished before this submit) are leased for the new tasks. */
+    for (int i = 0; i < n && rc == 0; i++)
+        if (specs[i].nafter > 0 && !existed[i])
+            orch_lease_inputs(ws, ids[i]);
     free(order);
     free(b.state);
     return rc;

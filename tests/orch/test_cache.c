@@ -446,8 +446,16 @@ static void test_gc_keeps_queued_task_inputs(void **state)
     assert_true(bs_path_exists(w));
     free(w);
     free(dst);
-    /* B ends: its lease dies with it, and the next gc collects. */
+    /* C, submitted after A finished, leases A's outputs at submit. */
+    int64_t cc;
+    s.name = "C";
+    assert_int_equal(bs_orch_submit(c->o.ws, &s, &cc, NULL), 0);
+    /* B ends: its lease dies with it, C's still holds. */
     assert_int_equal(bs_orch_cancel(c->o.ws, b, NULL), 0);
+    assert_int_equal(bs_art_gc(st, false, &ar, &r), 0);
+    assert_true(bs_cas_has(st, digest));
+    /* C ends too: the next gc collects. */
+    assert_int_equal(bs_orch_cancel(c->o.ws, cc, NULL), 0);
     assert_int_equal(bs_art_gc(st, false, &ar, &r), 0);
     assert_false(bs_cas_has(st, digest));
     bs_arena_free(&ar);

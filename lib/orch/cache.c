@@ -255,6 +255,7 @@ int sched_cache_probe(bs_sched *s)
         return 0;
     s->probe_due = n == CACHE_PROBE_BATCH;      /* maybe more: next round, without waiting */
     rc = store_open(s);
+    bool store_ok = rc == 0;
     bs_arena a;
     bs_arena_init(&a, 0);
     for (int i = 0; i < n && rc == 0; i++) {
@@ -277,8 +278,8 @@ int sched_cache_probe(bs_sched *s)
         bs_error_clear();
     }
     bs_arena_free(&a);
-    if (rc == 0)
-        rc = probe_tx(s, p, n);
+    if (rc == 0 && (rc = probe_tx(s, p, n)))
+        s->probe_due = true;    /* e.g. a busy database: look up (restore) again next round */
     for (int i = 0; i < n; i++) {
         if (rc == 0 && p[i].hit)
             lease_add(s, p[i].id, p[i].digest);
@@ -287,6 +288,8 @@ int sched_cache_probe(bs_sched *s)
         free(p[i].name);
         free(p[i].build);
     }
+    if (rc && store_ok)
+        return rc;
     if (rc) {
         /* The store cannot be used (e.g. corrupt index): run the tasks. */
         BS_WARN("step cache unavailable: %s; tasks run without it", bs_error_msg());

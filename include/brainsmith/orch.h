@@ -4,7 +4,9 @@
  * A task is a command line (argv, cwd, extra environment) with a priority,
  * a resource request (cpus, memory, named licenses), dependencies on other
  * tasks, a retry policy, a timeout, an optional idempotency key, an
- * optional build id and a reserved cache key.  Everything lives in the
+ * optional build id, and a step cache key with an outputs directory (a hit
+ * restores the outputs and ends the task `cached` without running it;
+ * lib/artifacts holds the cache).  Everything lives in the
  * workspace database (tables tasks, task_deps, attempts, events; module
  * "orch" of bs_db_migrate), so any number of processes may submit, cancel
  * and query while exactly one scheduler per workspace (a file lock) runs

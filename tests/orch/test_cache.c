@@ -148,8 +148,11 @@ static void run_idle(ctest *c, bool no_cache)
     otest_opts(&o, 2);
     o.no_cache = no_cache;
     bs_sched *s;
-    assert_int_equal(bs_sched_open(c->o.ws, &o, &s), 0);
-    int rc = bs_sched_run(s, NULL, 0, true);
+    int rc = bs_sched_open(c->o.ws, &o, &s);
+    if (rc)
+        fprintf(stderr, "scheduler: %s\n", bs_error_msg());
+    assert_int_equal(rc, 0);
+    rc = bs_sched_run(s, NULL, 0, true);
     if (rc)
         fprintf(stderr, "run: %s\n", bs_error_msg());
     assert_int_equal(rc, 0);
@@ -462,6 +465,48 @@ static void test_gc_keeps_queued_task_inputs(void **state)
     bs_art_close(st);
 }
 
+/* A scheduler that goes away while a cacheable task runs: the next one
+ * adopts the attempt and still stores exactly what the attempt wrote (the
+ * listing taken before launch is on disk), so a later submit hits. */
+static void test_adopted_attempt_is_stored(void **state)
+{
+    ctest *c = *state;
+    char line[1024], k[65];
+    key_of("slow", "t=1", "{}", NULL, k);
+    assert_int_equal(bs_mkdir_p(c->out), 0);
+    char *before = bs_path_join(c->out, "before.txt");
+    FILE *f = fopen(before, "w");
+    fputs("earlier step", f);
+    fclose(f);
+    snprintf(line, sizeof line, "sleep 0.5 && echo late > '%s/late.txt' && echo S >> '%s'", c->out, c->side);
+    int64_t a = submit_c(c, "slow", line, k, NULL, 0, false);
+    bs_sched_opts o;
+    otest_opts(&o, 2);
+    bs_sched *s;
+    assert_int_equal(bs_sched_open(c->o.ws, &o, &s), 0);
+    for (int i = 0; i < 50 && otest_state(&c->o, a) != BS_TASK_RUNNING; i++)
+        assert_int_equal(bs_sched_step(s, 20, NULL), 0);
+    assert_int_equal(otest_state(&c->o, a), BS_TASK_RUNNING);
+    bs_sched_close(s, false);               /* the task keeps running */
+    bs_sleep_ms(150);                       /* (its supervisor drops the inherited lock) */
+    run_idle(c, false);                     /* adopted, finished, stored */
+    bs_task_info t = info(c, a);
+    assert_int_equal(t.state, BS_TASK_SUCCEEDED);
+    assert_non_null(t.cache_digest);
+    bs_task_info_free(&t);
+    assert_int_equal(runs(c, "S"), 1);
+    assert_int_equal(bs_rm_rf(c->out), 0);
+    int64_t b = submit_c(c, "slow", line, k, NULL, 0, false);
+    run_idle(c, false);
+    assert_int_equal(otest_state(&c->o, b), BS_TASK_CACHED);
+    assert_int_equal(runs(c, "S"), 1);
+    char *late = bs_path_join(c->out, "late.txt");
+    assert_true(bs_path_exists(late));
+    assert_false(bs_path_exists(before));   /* not this step's output */
+    free(late);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dag_reruns_only_changed, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_cached_task_dependents_run, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_gc_keeps_queued_task_inputs, ctest_setup, ctest_teardown),
+        cmocka_unit_test_setup_teardown(test_adopted_attempt_is_stored, ctest_setup, ctest_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,19 +23,53 @@
 #include "metrics_int.h"
 #include "brainsmith/error.h"
 
+/* True if text ends inside a string or with brackets still open. */
+static bool json_truncated(const char *text, size_t len)
+{
+    int depth = 0;
+    bool str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                str = false;
+        } else if (c == '"') {
+            str = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return str || depth > 0;
+}
+
 int bs_metrics_json(bs_metric_set *s, const char *path, const char *text, size_t len, cJSON **out)
 {
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!j) {
-        const char *e = end ? end : cJSON_GetErrorPtr();
+        bool trunc = json_truncated(text, len);
+        const char *e = trunc ? text + len : end ? end : cJSON_GetErrorPtr();
         int line = 1;
         if (!e || e < text || e > text + len)
             e = text + len;
         for (const char *p = text; p < e; p++)
             line += *p == '\n';
         return bs_metrics_error(s, path, line, "expected valid JSON (%s)",
-                                e >= text + len ? "text ends early: truncated?" : "syntax error here");
+                                trunc ? "text ends inside an object or string: truncated?"
+                                      : "syntax error here");
+    }
+    while (end && end < text + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+        end++;
+    if (end && end < text + len && *end) {
+        int line = 1;
+        for (const char *p = text; p < end; p++)
+            line += *p == '\n';
+        cJSON_Delete(j);
+        return bs_metrics_error(s, path, line, "expected valid JSON (text after the end of the top-level value)");
     }
     *out = j;
     return 0;
@@ -253,7 +287,6 @@ static int f_ooc(bs_metric_set *s, const char *path, cJSON *j)
     if (!rc) rc = put_key(s, path, j, "URAM", "resources.uram", NULL, R, false);
     if (!rc) rc = put_key(s, path, j, "Carry", "resources.carry", NULL, R, false);
     if (!rc) rc = put_key(s, path, j, "WNS", "timing.wns_ns", NULL, R, false);
-    if (!rc) rc = put_key(s, path, j, "Delay", "timing.crit_delay_ns", NULL, R, false);
     if (!rc) rc = put_key(s, path, j, "fmax_mhz", "timing.fmax_mhz", NULL, R, false);
     if (!rc) rc = put_key(s, path, j, "estimated_throughput_fps", "perf.throughput_fps_fmax", NULL, R, true);
     /* BRAM: 2025 gives BRAM_18K and BRAM_36K, 2021 only "BRAM" (36K tiles) */

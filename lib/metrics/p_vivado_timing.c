@@ -321,8 +321,11 @@ int bs_parse_vivado_power(bs_metric_set *s, const char *path, const char *text, 
             }
         }
     }
+    int last = 1;
+    for (size_t i = 0; i + 1 < len; i++)
+        last += text[i] == '\n';
     if (!total)
-        return bs_metrics_error(s, path, 0,
+        return bs_metrics_error(s, path, last,
                                 "expected the power Summary box with \"Total On-Chip Power (W)\", found none");
     return 0;
 }

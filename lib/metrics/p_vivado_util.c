@@ -142,6 +142,13 @@ static int apply_hier_table(bs_metric_set *s, const char *path, const bs_table *
         const char *scope = "";
         if (depth > 1) {
             scope = inst;
+            /* FINN names stitched layers "<partition>_<layer>": keep the layer
+             * name so it matches the estimate reports' scopes */
+            if (!strncmp(inst, "StreamingDataflowPartition_", 27)) {
+                const char *u = strchr(inst + 27, '_');
+                if (u && u[1])
+                    scope = u + 1;
+            }
             if (strlen(inst) <= 4 && depth > 2)
                 scope = bs_arena_sprintf(&s->arena, "%s/%s", stack[depth - 2], inst);
             if (!scope)

@@ -233,7 +233,8 @@ int bs_xml_parse(bs_arena *a, const char *text, size_t len, bs_xnode **root, int
             char *name = read_name(&x);
             skip_ws(&x);
             if (!name || x.p >= x.end || *x.p != '>') {
-                rc = fail(&x, "expected '>' after an end tag name");
+                rc = fail(&x, x.p >= x.end ? "expected '>' after an end tag name, got end of file"
+                                           : "expected '>' after an end tag name");
                 goto out;
             }
             adv(&x, 1);
@@ -257,7 +258,8 @@ int bs_xml_parse(bs_arena *a, const char *text, size_t len, bs_xnode **root, int
             n->line = x.line;
             n->name = read_name(&x);
             if (!n->name) {
-                rc = fail(&x, "expected an element name after '<'");
+                rc = fail(&x, x.p >= x.end ? "expected an element name after '<', got end of file"
+                                           : "expected an element name after '<'");
                 goto out;
             }
             bool selfclose = false;

@@ -214,7 +214,7 @@ int bs_parse_icetime(bs_metric_set *s, const char *path, const char *text, size_
     bs_lines it;
     const char *l;
     size_t n;
-    double delay = NAN, mhz = NAN, levels = NAN;
+    double delay = NAN, mhz = NAN, levels = NAN, est_delay = NAN, est_mhz = NAN;
     char *start = NULL, *end = NULL;
     bs_arena *a = &s->arena;
     bs_lines_init(&it, text, len);
@@ -229,6 +229,15 @@ int bs_parse_icetime(bs_metric_set *s, const char *path, const char *text, size_
                 !bs_num(p + 1, (size_t)(l + n - p - 1), &mhz))
                 return bs_metrics_error(s, path, it.lineno,
                                         "expected \"Total path delay: <ns> ns (<MHz> MHz)\"");
+        } else if (bs_contains(l, n, "Timing estimate:") && c && isnan(delay)) {
+            /* the one-line summary icetime prints without -t */
+            const char *p = memchr(l, '(', n);
+            const char *c2 = memchr(c + 1, ':', (size_t)(l + n - c - 1));
+            const char *v = c2 ? c2 : c;
+            if (!bs_num(v + 1, (size_t)((p ? p : l + n) - v - 1), &est_delay) || !p ||
+                !bs_num(p + 1, (size_t)(l + n - p - 1), &est_mhz))
+                return bs_metrics_error(s, path, it.lineno,
+                                        "expected \"Timing estimate: <ns> ns (<MHz> MHz)\"");
         } else if (!start && bs_starts(l, n, " ", false) && bs_contains(l, n, " ns net_")) {
             const char *p = memchr(l, '(', n), *q = p ? memchr(p, ')', (size_t)(l + n - p)) : NULL;
             if (p && q)
@@ -240,8 +249,13 @@ int bs_parse_icetime(bs_metric_set *s, const char *path, const char *text, size_
             end = bs_trim_dup(a, p, (size_t)(l + n - p));
         }
     }
+    if (isnan(delay)) {
+        delay = est_delay;
+        mhz = est_mhz;
+    }
     if (isnan(delay))
-        return bs_metrics_error(s, path, it.lineno, "expected a \"Total path delay:\" line, found none");
+        return bs_metrics_error(s, path, it.lineno,
+                                "expected a \"Total path delay:\" or \"Timing estimate:\" line, found none");
     const int R = BS_RANK_IMPL;
     int rc = bs_metrics_put(s, "timing.crit_delay_ns", NULL, delay, path, R, false);
     if (!rc)

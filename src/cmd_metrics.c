@@ -115,8 +115,8 @@ static cJSON *val_json(const bs_metric_val *v)
 }
 
 /* Prints a set; shared by `show` and `parse`. */
-static int print_set(const bs_metric_set *s, const char *build_id, const char *name, bool layers,
-                     bool json)
+static int print_set(const bs_metric_set *s, const char *build_id, const char *name, const char *state,
+                     bool layers, bool json)
 {
     if (json) {
         cJSON *root = cJSON_CreateObject();
@@ -124,6 +124,8 @@ static int print_set(const bs_metric_set *s, const char *build_id, const char *n
             cJSON_AddStringToObject(root, "build", build_id);
         if (name)
             cJSON_AddStringToObject(root, "name", name);
+        if (state)
+            cJSON_AddStringToObject(root, "state", state);
         cJSON *m = cJSON_AddObjectToObject(root, "metrics");
         cJSON *l = layers ? cJSON_AddObjectToObject(root, "layers") : NULL;
         for (size_t i = 0; i < s->n; i++) {
@@ -148,7 +150,7 @@ static int print_set(const bs_metric_set *s, const char *build_id, const char *n
         return print_json(root);
     }
     if (build_id)
-        printf("build %s%s%s\n", build_id, name ? "  " : "", name ? name : "");
+        printf("build %s%s%s  (%s)\n", build_id, name ? "  " : "", name ? name : "", state ? state : "");
     char buf[256];
     for (int pass = 0; pass < (layers ? 2 : 1); pass++) {
         if (pass == 1)
@@ -206,7 +208,7 @@ static int cmd_show(bs_cli *cli, int argc, char **argv)
     bs_metrics_init(&s);
     rc = bs_metrics_load(ws->db, b.id, &s);
     if (!rc)
-        rc = print_set(&s, b.id, b.name, has_flag(argc, argv, "--layers"), has_flag(argc, argv, "--json"));
+        rc = print_set(&s, b.id, b.name, b.state, has_flag(argc, argv, "--layers"), has_flag(argc, argv, "--json"));
     bs_metrics_free(&s);
     bs_build_info_free(&b);
     bs_workspace_close(ws);
@@ -382,7 +384,7 @@ static int cmd_parse(bs_cli *cli, int argc, char **argv)
     }
     if (has_flag(argc, argv, "--analyze"))
         bs_metrics_analyze(&s);
-    print_set(&s, NULL, NULL, has_flag(argc, argv, "--layers"), has_flag(argc, argv, "--json"));
+    print_set(&s, NULL, NULL, NULL, has_flag(argc, argv, "--layers"), has_flag(argc, argv, "--json"));
     bs_metrics_free(&s);
     return rc ? BS_EXIT_FAIL : 0;
 }

@@ -5,7 +5,8 @@
  * orchestrator's attempt rows are read back (bs_metrics_collect_attempts,
  * which finds its columns by name so the orchestrator's schema may evolve);
  * or a monitor thread samples a running process group from /proc
- * (bs_usage_monitor_*) - the collection that runs during a build, whose own
+ * (bs_usage_monitor_*, walking the build's own process tree in /proc, not all
+ * of /proc) - the collection that runs during a build, whose own
  * CPU cost is measured so its overhead can be reported. */
 #include <math.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "brainsmith/db.h"
 #include "brainsmith/error.h"
 #include "brainsmith/metrics.h"
@@ -145,6 +147,66 @@ static double thread_cpu_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* utime+stime+cutime+cstime (seconds) and RSS (kB) of one process from
+ * /proc/PID/stat; the c-times carry the CPU of children already reaped. */
+static int read_stat(pid_t pid, double *cpu_s, int64_t *rss_kb)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');   /* comm may contain spaces and parens */
+    if (!p)
+        return -1;
+    unsigned long ut, st;
+    long cut, cst, rss;
+    /* fields after comm: state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime cutime cstime priority nice threads
+     * itrealvalue starttime vsize rss */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld %*d %*d %*d %*d %*u %*u %ld",
+               &ut, &st, &cut, &cst, &rss) != 5)
+        return -1;
+    static long tck, pg;
+    if (!tck) {
+        tck = sysconf(_SC_CLK_TCK);
+        pg = sysconf(_SC_PAGESIZE) / 1024;
+    }
+    *cpu_s = (double)(ut + st + cut + cst) / tck;
+    *rss_kb = rss * pg;
+    return 0;
+}
+
+/* Sums usage over the process tree under pid, following
+ * /proc/PID/task/PID/children: cost grows with the build's own processes,
+ * not with everything running on the machine.  -1 if pid is gone. */
+static int tree_usage(pid_t pid, double *cpu_s, int64_t *rss_kb, int depth)
+{
+    double c;
+    int64_t r;
+    if (read_stat(pid, &c, &r) < 0)
+        return -1;
+    *cpu_s += c;
+    *rss_kb += r;
+    if (depth > 32)
+        return 0;
+    char path[80], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+        tree_usage((pid_t)atoi(t), cpu_s, rss_kb, depth + 1);
+    return 0;
+}
+
 static void *monitor_main(void *arg)
 {
     bs_usage_monitor *m = arg;
@@ -152,12 +214,13 @@ static void *monitor_main(void *arg)
     pthread_mutex_lock(&m->mu);
     while (!m->stop) {
         pthread_mutex_unlock(&m->mu);
-        bs_usage u;
-        if (bs_proc_group_usage(m->pgid, &u) == 0 && u.nprocs > 0) {
-            if (u.rss_kb > m->peak_kb)
-                m->peak_kb = u.rss_kb;
-            if (u.cpu_s > m->cpu_s)
-                m->cpu_s = u.cpu_s;   /* live members only: keep the largest seen */
+        double cpu = 0;
+        int64_t rss = 0;
+        if (tree_usage(m->pgid, &cpu, &rss, 0) == 0) {
+            if (rss > m->peak_kb)
+                m->peak_kb = rss;
+            if (cpu > m->cpu_s)
+                m->cpu_s = cpu;   /* cumulative, incl. reaped children */
         }
         pthread_mutex_lock(&m->mu);
         struct timespec ts;

@@ -96,4 +96,8 @@ set -e
 for c in "metrics list" "metrics show" "metrics compare" "metrics parse" import; do
   has usage $BIN $c --help || fail "$c --help"
 done
+# docs/metrics.md carries the generated table: it must not drift from the registry
+$BIN metrics list --markdown > $T/table.md
+sed -n '/^| id | unit | better | group | description |$/,$p' "$BS_SOURCE_DIR/docs/metrics.md" > $T/doc_table.md
+diff -u $T/doc_table.md $T/table.md || fail "docs/metrics.md table is stale: regenerate with 'brainsmith metrics list --markdown'"
 echo ok

@@ -389,10 +389,198 @@ static int cmd_parse(bs_cli *cli, int argc, char **argv)
     return rc ? BS_EXIT_FAIL : 0;
 }
 
+
+/* Value of the option `name` (NULL if absent); *bad set when it lacks a value. */
+static const char *opt_val(int argc, char **argv, const char *name, bool *bad)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], name)) {
+            if (i + 1 >= argc) {
+                *bad = true;
+                return NULL;
+            }
+            return argv[i + 1];
+        }
+    return NULL;
+}
+
+static int cmd_quality(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) {
+        printf("usage: brainsmith metrics quality BUILD --ref REF.npy --hw HW.npy [--labels L.npy] [--json]\n\n"
+               "Compares the hardware graph's outputs (HW.npy) with the QONNX reference\n"
+               "outputs (REF.npy) on the same N inputs: top-1 agreement, max and mean\n"
+               "absolute error, and accuracy against labels when given.  Arrays of shape\n"
+               "(N, C) hold scores per class; shape (N,) or (N, 1) holds class indices.\n"
+               "The results are stored as quality.* metrics of BUILD.\n");
+        return 0;
+    }
+    bool bad = false;
+    const char *ref = opt_val(argc, argv, "--ref", &bad), *hw = opt_val(argc, argv, "--hw", &bad);
+    const char *lab = opt_val(argc, argv, "--labels", &bad), *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--ref") || !strcmp(argv[i], "--hw") || !strcmp(argv[i], "--labels")) {
+            i++;
+        } else if (!strcmp(argv[i], "--json")) {
+        } else if (argv[i][0] == '-') {
+            return bs_cli_usage(cli, "unknown option '%s'", argv[i]);
+        } else if (id) {
+            return bs_cli_usage(cli, "unexpected argument '%s'", argv[i]);
+        } else {
+            id = argv[i];
+        }
+    }
+    if (bad || !id || !ref || !hw)
+        return bs_cli_usage(cli, "need BUILD, --ref REF.npy and --hw HW.npy");
+    double *r = NULL, *h = NULL, *l = NULL;
+    int64_t nr, nh, nl = 0, shape[8];
+    int nd = 0, rc = bs_npy_load(ref, &r, &nr, shape, &nd);
+    if (!rc)
+        rc = bs_npy_load(hw, &h, &nh, NULL, NULL);
+    if (!rc && lab)
+        rc = bs_npy_load(lab, &l, &nl, NULL, NULL);
+    int64_t n = nd > 0 ? shape[0] : 1;
+    if (!rc && (nr != nh || n <= 0 || nr % n))
+        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld values, %s has %lld: expected the same shape", ref,
+                          (long long)nr, hw, (long long)nh);
+    if (!rc && lab && nl != n)
+        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld labels, expected %lld (one per input)", lab,
+                          (long long)nl, (long long)n);
+    int *labels = NULL;
+    if (!rc && lab) {
+        labels = calloc((size_t)n, sizeof *labels);
+        for (int64_t i = 0; i < n; i++)
+            labels[i] = (int)l[i];
+    }
+    bs_quality q;
+    if (!rc)
+        rc = bs_metrics_quality(r, h, (int)n, (int)(nr / n), labels, &q);
+    free(r); free(h); free(l); free(labels);
+    if (rc)
+        return bs_cli_fail(cli, rc);
+    bs_workspace *ws = bs_cli_open_ws(cli, false);
+    if (!ws)
+        return BS_EXIT_FAIL;
+    bs_build_info b;
+    bs_metric_set s;
+    bs_metrics_init(&s);
+    rc = bs_build_get(ws, id, &b);
+    if (!rc) {
+        rc = bs_metrics_load(ws->db, b.id, &s);
+        if (!rc)
+            rc = bs_metrics_put_quality(&s, &q, hw);
+        if (!rc)
+            rc = bs_metrics_store(ws->db, b.id, &s);
+        bs_build_info_free(&b);
+    }
+    bs_metrics_free(&s);
+    bs_workspace_close(ws);
+    if (rc)
+        return bs_cli_fail(cli, rc);
+    if (has_flag(argc, argv, "--json")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "samples", q.n);
+        cJSON_AddNumberToObject(o, "top1_agreement", q.top1_agreement);
+        cJSON_AddNumberToObject(o, "max_abs_err", q.max_abs_err);
+        cJSON_AddNumberToObject(o, "mean_abs_err", q.mean_abs_err);
+        if (!isnan(q.accuracy))
+            cJSON_AddNumberToObject(o, "accuracy", q.accuracy);
+        return print_json(o);
+    }
+    printf("samples %d  top-1 agreement %.4f  max abs err %.6g  mean abs err %.6g", q.n, q.top1_agreement,
+           q.max_abs_err, q.mean_abs_err);
+    if (!isnan(q.accuracy))
+        printf("  accuracy %.4f", q.accuracy);
+    printf("\n");
+    return 0;
+}
+
+static int cmd_scale(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) {
+        printf("usage: brainsmith metrics scale B1 B2 [B3 ...] --metric ID --at X [--x ID] [--json]\n\n"
+               "Fits metric ID (e.g. resources.lut) against the folding of builds of one\n"
+               "model (--x, default fold.parallelism = sum of PE x SIMD) with a least-\n"
+               "squares line, predicts it at X and reports the fit's error: R^2, RMSE,\n"
+               "max relative error and, with three or more builds, the leave-one-out\n"
+               "max relative error (how well it predicts a build it has not seen).\n");
+        return 0;
+    }
+    bool bad = false;
+    const char *metric = opt_val(argc, argv, "--metric", &bad), *xs = opt_val(argc, argv, "--at", &bad);
+    const char *xid = opt_val(argc, argv, "--x", &bad);
+    if (!xid)
+        xid = "fold.parallelism";
+    double at;
+    if (bad || !metric || !xs || bs_parse_double(xs, &at))
+        return bs_cli_usage(cli, "need --metric ID and --at NUMBER");
+    if (!bs_metric_find(metric) || !bs_metric_find(xid))
+        return bs_cli_usage(cli, "unknown metric '%s' (see 'metrics list')", bs_metric_find(metric) ? xid : metric);
+    bs_workspace *ws = bs_cli_open_ws(cli, false);
+    if (!ws)
+        return BS_EXIT_FAIL;
+    double x[64], y[64];
+    int n = 0, rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
+        if (argv[i][0] == '-') {
+            i += strcmp(argv[i], "--json") != 0;
+            continue;
+        }
+        if (n == 64) {
+            rc = bs_error_set(BS_ERANGE, "scale: at most 64 builds");
+            break;
+        }
+        bs_build_info b;
+        bs_metric_set s;
+        bs_metrics_init(&s);
+        rc = bs_build_get(ws, argv[i], &b);
+        if (!rc) {
+            rc = bs_metrics_load(ws->db, b.id, &s);
+            x[n] = bs_metrics_num(&s, xid, NULL);
+            y[n] = bs_metrics_num(&s, metric, NULL);
+            if (!rc && (isnan(x[n]) || isnan(y[n])))
+                rc = bs_error_set(BS_ENOTFOUND, "scale: build %s has no %s", b.id, isnan(x[n]) ? xid : metric);
+            bs_build_info_free(&b);
+        }
+        bs_metrics_free(&s);
+        n++;
+    }
+    bs_workspace_close(ws);
+    bs_fit f;
+    if (!rc)
+        rc = bs_metrics_fit_linear(x, y, n, at, &f);
+    if (rc)
+        return bs_cli_fail(cli, rc);
+    if (has_flag(argc, argv, "--json")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "metric", metric);
+        cJSON_AddStringToObject(o, "x", xid);
+        cJSON_AddNumberToObject(o, "builds", f.n);
+        cJSON_AddNumberToObject(o, "intercept", f.a);
+        cJSON_AddNumberToObject(o, "slope", f.b);
+        cJSON_AddNumberToObject(o, "r2", f.r2);
+        cJSON_AddNumberToObject(o, "rmse", f.rmse);
+        cJSON_AddNumberToObject(o, "max_rel_err", f.max_rel_err);
+        if (!isnan(f.loo_max_rel_err))
+            cJSON_AddNumberToObject(o, "loo_max_rel_err", f.loo_max_rel_err);
+        cJSON_AddNumberToObject(o, "at", at);
+        cJSON_AddNumberToObject(o, "predicted", f.predicted);
+        return print_json(o);
+    }
+    printf("%s = %.6g + %.6g * %s over %d builds (R^2 %.4f, RMSE %.4g, max rel err %.2f%%", metric, f.a, f.b, xid,
+           f.n, f.r2, f.rmse, 100 * f.max_rel_err);
+    if (!isnan(f.loo_max_rel_err))
+        printf(", leave-one-out %.2f%%", 100 * f.loo_max_rel_err);
+    printf(")\npredicted %s at %s = %g: %.6g\n", metric, xid, at, f.predicted);
+    return 0;
+}
+
 static const bs_cmd metrics_sub[] = {
     {"list", cmd_list, "list every metric (id, unit, direction, group, description)"},
     {"show", cmd_show, "show the metrics of a build"},
     {"compare", cmd_compare, "compare the metrics of two or more builds"},
+    {"quality", cmd_quality, "store top-1 agreement / errors of hardware vs reference outputs (.npy)"},
+    {"scale", cmd_scale, "fit a metric against folding over builds and predict a new folding"},
     {"parse", cmd_parse, "parse report files and print their metrics (nothing stored)"},
     {NULL, NULL, NULL},
 };

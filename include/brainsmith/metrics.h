@@ -201,14 +201,19 @@ typedef struct bs_fit {
 int bs_metrics_fit_linear(const double *x, const double *y, int n, double x_new, bs_fit *out);
 
 /* Quality: agreement between reference and hardware outputs, n samples of
- * c classes each (row-major).  top-1 agreement in [0,1] and the max
- * absolute difference.  labels (may be NULL) give accuracy of hw outputs. */
+ * c values each (row-major).  c > 1: scores per class, top-1 = argmax;
+ * c == 1: the outputs are class indices already (a TopK-ended FINN graph).
+ * Gives top-1 agreement in [0,1] and the max / mean absolute difference;
+ * labels (may be NULL) give the accuracy of the hw outputs. */
 typedef struct bs_quality {
     double top1_agreement, max_abs_err, mean_abs_err, accuracy;  /* accuracy NaN without labels */
     int n;
 } bs_quality;
-int bs_metrics_quality(const float *ref, const float *hw, int n, int c, const int *labels,
+int bs_metrics_quality(const double *ref, const double *hw, int n, int c, const int *labels,
                        bs_quality *out);
+/* Loads a NumPy .npy array (C order; f4/f8/i1-8/u1-8/b1) as doubles: *out
+ * malloc'd with *count values; shape[8] / ndim optional. */
+int bs_npy_load(const char *path, double **out, int64_t *count, int64_t *shape, int *ndim);
 /* Adds a bs_quality result to s as quality.* metrics. */
 int bs_metrics_put_quality(bs_metric_set *s, const bs_quality *q, const char *source);
 

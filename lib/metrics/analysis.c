@@ -480,7 +480,7 @@ int bs_metrics_fit_linear(const double *x, const double *y, int n, double x_new,
 
 /* ---- quality ---- */
 
-int bs_metrics_quality(const float *ref, const float *hw, int n, int c, const int *labels,
+int bs_metrics_quality(const double *ref, const double *hw, int n, int c, const int *labels,
                        bs_quality *out)
 {
     if (n <= 0 || c <= 0 || !ref || !hw)
@@ -490,8 +490,8 @@ int bs_metrics_quality(const float *ref, const float *hw, int n, int c, const in
     for (int i = 0; i < n; i++) {
         int ar = 0, ah = 0;
         for (int k = 0; k < c; k++) {
-            const float r = ref[(size_t)i * c + k], h = hw[(size_t)i * c + k];
-            double e = fabs((double)r - (double)h);
+            const double r = ref[(size_t)i * c + k], h = hw[(size_t)i * c + k];
+            double e = fabs(r - h);
             if (e != e)
                 e = INFINITY;   /* NaN output counts as maximal disagreement */
             if (e > maxe)
@@ -501,6 +501,10 @@ int bs_metrics_quality(const float *ref, const float *hw, int n, int c, const in
                 ar = k;
             if (h > hw[(size_t)i * c + ah])
                 ah = k;
+        }
+        if (c == 1) {   /* class indices */
+            ar = (int)ref[i];
+            ah = (int)hw[i];
         }
         agree += ar == ah;
         if (labels)

@@ -79,6 +79,51 @@ $BIN metrics show broken --json --layers > $T/bs.json
 [ "$(jget $T/bs.json "['metrics']['build.parse_errors']['value']")" = 1 ] || fail "parse_errors"
 [ "$(jget $T/bs.json "['errors'][0]['line']")" = 4 ] || fail "stored error"
 
+# quality: hardware vs reference outputs on FINN's verification inputs
+if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+  mkdir -p $T/q
+  /usr/bin/python3 "$BS_SOURCE_DIR/tests/tools/metrics_outputs.py" \
+    "$D/finn_build/tfc_w1a1_finn_testdata/expected_output.npy" $T/q
+  L=$D/finn_build/tfc_w1a1_finn_testdata/expected_output.npy
+  $BIN metrics quality facile --ref $T/q/ref_scores.npy --hw $T/q/hw_scores.npy --labels $L --json > $T/q.json
+  [ "$(jget $T/q.json "['top1_agreement']")" = 0.75 ] || fail "agreement $(cat $T/q.json)"
+  [ "$(jget $T/q.json "['accuracy']")" = 0.75 ] || fail "accuracy"
+  [ "$(jget $T/q.json "['samples']")" = 4 ] || fail "samples"
+  $PY -c "import json; d=json.load(open('$T/q.json')); assert abs(d['max_abs_err'] - 1.5) < 1e-6, d"
+  $BIN metrics quality facile --ref $T/q/ref_idx.npy --hw $T/q/hw_idx.npy --json > $T/q2.json
+  [ "$(jget $T/q2.json "['top1_agreement']")" = 0.75 ] || fail "index agreement"
+  $BIN metrics show facile --json > $T/show2.json
+  [ "$(jget $T/show2.json "['metrics']['quality.top1_agreement']['value']")" = 0.75 ] || fail "stored quality"
+  [ "$(jget $T/show2.json "['metrics']['resources.lut']['value']")" = 6342 ] || fail "other metrics kept"
+  set +e
+  $BIN metrics quality facile --ref $T/q/ref_scores.npy --hw $T/q/hw_idx.npy 2>$T/e; [ $? -eq 1 ] || fail "shape mismatch"
+  set -e
+  grep -q "expected the same shape" $T/e || fail "shape message"
+fi
+
+# scaling: TFC-w2a2 at two foldings (target_fps 1e5, and the finn-examples
+# folding, whose config file sits in finn_examples_bnn_pynq)
+$BIN import "$D/finn_oracle/tfc_w2a2_fps" --name tfc_fps >/dev/null 2>&1
+mkdir -p $T/tfc_fold/report
+cp "$D/finn_oracle/tfc_w2a2_fold/report/"*.json $T/tfc_fold/report/
+cp "$D/finn_build/finn_examples_bnn_pynq/folding_config/tfc-w2a2_folding_config.json" $T/tfc_fold/folding_config.json
+$BIN import $T/tfc_fold --name tfc_fold >/dev/null 2>&1
+$BIN metrics scale tfc_fps tfc_fold --metric est.lut --at 100 --json > $T/sc.json
+$BIN metrics show tfc_fps --json > $T/a.json
+$BIN metrics show tfc_fold --json > $T/b.json
+$PY - $T/a.json $T/b.json $T/sc.json <<'EOF2'
+import json, sys
+a, b, f = (json.load(open(p)) for p in sys.argv[1:4])
+x = [d["metrics"]["fold.parallelism"]["value"] for d in (a, b)]
+y = [d["metrics"]["est.lut"]["value"] for d in (a, b)]
+assert x[0] != x[1], x
+slope = (y[1] - y[0]) / (x[1] - x[0])
+want = y[0] + slope * (100 - x[0])
+assert abs(f["predicted"] - want) < 1e-6 * max(1, abs(want)), (f, want)
+assert f["builds"] == 2 and abs(f["r2"] - 1) < 1e-9 and "loo_max_rel_err" not in f
+EOF2
+has "predicted est.lut" $BIN metrics scale tfc_fps tfc_fold --metric est.lut --at 100 || fail "scale text"
+
 # parse without storing; usage errors
 has "power.total_w *1.636" $BIN metrics parse "$D/reports/vivado_2018.3_xc7z020_power_routed.rpt" || fail parse
 has vivado_timing $BIN metrics parse --help || fail "parse help"

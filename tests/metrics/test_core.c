@@ -206,8 +206,8 @@ static void t_scaling_fit(void **st)
 
 static void t_quality(void **st)
 {
-    float ref[] = {0.1f, 0.9f, 0.0f, /**/ 0.5f, 0.2f, 0.3f, /**/ 0.0f, 0.1f, 0.8f, /**/ 0.3f, 0.3f, 0.4f};
-    float hw[] = {0.1f, 0.8f, 0.0f, /**/ 0.5f, 0.2f, 0.3f, /**/ 0.0f, 0.9f, 0.7f, /**/ 0.3f, 0.3f, 0.4f};
+    double ref[] = {0.1, 0.9, 0.0, /**/ 0.5, 0.2, 0.3, /**/ 0.0, 0.1, 0.8, /**/ 0.3, 0.3, 0.4};
+    double hw[] = {0.1, 0.8, 0.0, /**/ 0.5, 0.2, 0.3, /**/ 0.0, 0.9, 0.7, /**/ 0.3, 0.3, 0.4};
     int labels[] = {1, 0, 2, 0};
     bs_quality q;
     assert_int_equal(bs_metrics_quality(ref, hw, 4, 3, labels, &q), 0);

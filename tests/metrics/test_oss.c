@@ -235,7 +235,7 @@ static void t_every_metric_has_a_source(void **st)
     /* quality comparison and the orchestrator's process usage */
     bs_metric_set s;
     bs_metrics_init(&s);
-    float ref[] = {0.1f, 0.9f, 0.7f, 0.2f}, hw[] = {0.2f, 0.8f, 0.6f, 0.3f};
+    double ref[] = {0.1, 0.9, 0.7, 0.2}, hw[] = {0.2, 0.8, 0.6, 0.3};
     int labels[] = {1, 0};
     bs_quality q;
     assert_int_equal(bs_metrics_quality(ref, hw, 2, 2, labels, &q), 0);

@@ -1,4 +1,4 @@
-/* cmd_import.c - `brainsmith import DIR [--name N] [--json]`: a past build's
+/* cmd_import.c - `brainsmith import DIR [--name N] [--part P] [--json]`: a past build's
  * output directory (FINN output dir or folder of Vivado/HLS reports) becomes
  * a build in state "imported" with its metrics. */
 #include "cli.h"
@@ -13,22 +13,27 @@
 static int cmd_import(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
-        printf("usage: brainsmith import DIR [--name N] [--json]\n\n"
+        printf("usage: brainsmith import DIR [--name N] [--part PART] [--json]\n\n"
                "Imports an existing FINN output directory (report/*.json,\n"
                "time_per_step.json, final_hw_config.json, Vivado reports) or a folder of\n"
                "Vivado/HLS reports as a build in state \"imported\", with every metric its\n"
                "reports give.  Reports that fail to parse are listed (file:line: what was\n"
                "expected) and the exit status is 1, but the build and the metrics of the\n"
-               "other files are kept.\n");
+               "other files are kept.  --part names the FPGA part when the reports do not\n"
+               "(it sets utilisation and the power model's device family).\n");
         return 0;
     }
-    const char *dir = NULL, *name = NULL;
+    const char *dir = NULL, *name = NULL, *part = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--name")) {
             if (++i >= argc)
                 return bs_cli_usage(cli, "--name needs a value");
             name = argv[i];
+        } else if (!strcmp(argv[i], "--part")) {
+            if (++i >= argc)
+                return bs_cli_usage(cli, "--part needs a value");
+            part = argv[i];
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (argv[i][0] == '-') {
@@ -46,7 +51,7 @@ static int cmd_import(bs_cli *cli, int argc, char **argv)
         return BS_EXIT_FAIL;
     bs_import_result res;
     bs_metric_set s;
-    int rc = bs_metrics_import(ws, dir, name, &res, &s);
+    int rc = bs_metrics_import(ws, dir, name, part, &res, &s);
     if (rc) {
         bs_metrics_free(&s);
         bs_workspace_close(ws);

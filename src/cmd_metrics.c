@@ -114,6 +114,13 @@ static cJSON *val_json(const bs_metric_val *v)
     return o;
 }
 
+static int cmp_scope(const void *a, const void *b)
+{
+    const bs_metric_val *x = *(const bs_metric_val *const *)a, *y = *(const bs_metric_val *const *)b;
+    int c = strcmp(x->scope, y->scope);
+    return c ? c : strcmp(x->id, y->id);
+}
+
 /* Prints a set; shared by `show` and `parse`. */
 static int print_set(const bs_metric_set *s, const char *build_id, const char *name, const char *state,
                      bool layers, bool json)
@@ -152,11 +159,19 @@ static int print_set(const bs_metric_set *s, const char *build_id, const char *n
     if (build_id)
         printf("build %s%s%s  (%s)\n", build_id, name ? "  " : "", name ? name : "", state ? state : "");
     char buf[256];
+    /* build values first, then scoped ones grouped by scope */
+    const bs_metric_val **order = malloc((s->n + 1) * sizeof *order);
+    size_t no = 0;
+    if (!order)
+        return BS_ENOMEM;
+    for (size_t i = 0; i < s->n; i++)
+        order[no++] = &s->v[i];
+    qsort(order, no, sizeof *order, cmp_scope);
     for (int pass = 0; pass < (layers ? 2 : 1); pass++) {
         if (pass == 1)
             printf("\nper layer / scope:\n");
-        for (size_t i = 0; i < s->n; i++) {
-            const bs_metric_val *v = &s->v[i];
+        for (size_t i = 0; i < no; i++) {
+            const bs_metric_val *v = order[i];
             if ((pass == 0) != (*v->scope == 0))
                 continue;
             const bs_metric_def *d = bs_metric_find(v->id);
@@ -167,6 +182,7 @@ static int print_set(const bs_metric_set *s, const char *build_id, const char *n
                    v->estimated ? " (est)" : "      ", base_name(v->source));
         }
     }
+    free(order);
     for (size_t i = 0; i < s->nerr; i++)
         printf("error: %s:%d: %s\n", s->err[i].file, s->err[i].line, s->err[i].msg);
     return 0;

@@ -72,7 +72,7 @@ static int import(const char *dir, int n)
             return 1;
         bs_import_result r;
         int64_t t0 = bs_now_mono_ns();
-        int rc = bs_metrics_import(ws, dir, NULL, &r, NULL);
+        int rc = bs_metrics_import(ws, dir, NULL, NULL, &r, NULL);
         double ms = (bs_now_mono_ns() - t0) / 1e6;
         bs_workspace_close(ws);
         bs_rm_rf(home);

@@ -234,9 +234,12 @@ typedef struct bs_import_result {
 } bs_import_result;
 /* Turns an existing FINN output directory or a folder of Vivado/HLS
  * reports into a build (state "imported") with its metrics.  name may be
- * NULL (then the directory's base name).  The build and the metrics that
- * parsed are stored even if some files had errors (res->nerrors > 0). */
-int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, bs_import_result *res,
+ * NULL (then the directory's base name); part may be NULL (then the first
+ * part a report names) and decides utilisation and the power model's
+ * device family.  The build and the metrics that parsed are stored even if
+ * some files had errors (res->nerrors > 0). */
+int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, const char *part,
+                      bs_import_result *res,
                       bs_metric_set *s_out /* may be NULL; else receives the set (init'd) */);
 
 #endif

@@ -13,7 +13,8 @@
 #include "brainsmith/metrics.h"
 #include "brainsmith/util.h"
 
-int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, bs_import_result *res,
+int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, const char *part,
+                      bs_import_result *res,
                       bs_metric_set *s_out)
 {
     memset(res, 0, sizeof *res);
@@ -29,6 +30,8 @@ int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, bs_im
         rc = bs_error_set(BS_ENOTFOUND,
                           "import: %s: no reports found (expected a FINN output directory or "
                           "Vivado/HLS report files)", dir);
+    if (part)
+        s->part = bs_arena_strdup(&s->arena, part);   /* the user knows the target best */
     if (!rc)
         rc = bs_metrics_analyze(s);
     if (!rc) {
@@ -37,7 +40,15 @@ int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, bs_im
             label = strrchr(abs, '/');
             label = label && label[1] ? label + 1 : abs;
         }
-        rc = bs_build_create(ws, label, NULL, NULL, s->part, NULL, abs, res->build_id);
+        /* a FINN output dir may carry its build configuration */
+        char *cfg = NULL, *cfgpath = bs_path_join(abs, "dataflow_build_config.json");
+        size_t cl;
+        if (cfgpath && bs_read_file(cfgpath, &cfg, &cl) != 0)
+            cfg = NULL;
+        bs_error_clear();
+        rc = bs_build_create(ws, label, NULL, NULL, s->part, cfg, abs, res->build_id);
+        free(cfg);
+        free(cfgpath);
     }
     if (!rc)
         rc = bs_build_set_state(ws, res->build_id, "imported");

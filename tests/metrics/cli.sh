@@ -48,6 +48,12 @@ $BIN import "$D/reports" --name reports >/dev/null 2>&1 || fail "reports import"
 $BIN metrics show reports --json > $T/rep.json
 [ "$(jget $T/rep.json "['metrics']['power.total_w']['estimated']")" = False ] || fail "reported power"
 
+# --part: the estimate-only cybsec build names no part in its files
+$BIN import "$D/finn_build/cybsec_mlp_dac2026" --name cyb --part xc7z020clg400-1 >/dev/null 2>&1
+$BIN metrics show cyb --json > $T/cyb.json
+[ "$(jget $T/cyb.json "['metrics']['power.total_w']['source']")" = model:7series ] || fail "power model"
+$PY -c "import json; d=json.load(open('$T/cyb.json'))['metrics']; assert abs(d['util.lut_pct']['value'] - 100*9354/53200) < 1e-9, d['util.lut_pct']"
+
 # a second FINN build, then compare
 $BIN import "$D/finn_build/bls_mlp_wb3_ab3_prune_zcu104_datelbr" --name bls >/dev/null 2>&1
 $BIN metrics compare facile bls --json > $T/cmp.json

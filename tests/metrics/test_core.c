@@ -96,7 +96,7 @@ static void t_import_finn_dir(void **st)
     snprintf(dir, sizeof dir, "%s/finn_build/facile_v3_6b_ultra96_kf7lsu", data);
     bs_import_result res;
     bs_metric_set s;
-    assert_int_equal(bs_metrics_import(ws, dir, "facile", &res, &s), 0);
+    assert_int_equal(bs_metrics_import(ws, dir, "facile", NULL, &res, &s), 0);
     assert_int_equal(res.nerrors, 0);
     assert_int_equal(res.nfiles, 15);
     bs_build_info b;
@@ -121,7 +121,7 @@ static void t_import_finn_dir(void **st)
     assert_int_equal((int)r.n, res.nvalues);
     bs_metrics_free(&r);
     /* a directory without reports is refused and creates no build */
-    assert_int_equal(bs_metrics_import(ws, home, NULL, &res, NULL), BS_ENOTFOUND);
+    assert_int_equal(bs_metrics_import(ws, home, NULL, NULL, &res, NULL), BS_ENOTFOUND);
     bs_workspace_close(ws);
     bs_test_rmdir(home);
     (void)st;

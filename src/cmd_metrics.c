@@ -448,30 +448,8 @@ static int cmd_quality(bs_cli *cli, int argc, char **argv)
     }
     if (bad || !id || !ref || !hw)
         return bs_cli_usage(cli, "need BUILD, --ref REF.npy and --hw HW.npy");
-    double *r = NULL, *h = NULL, *l = NULL;
-    int64_t nr, nh, nl = 0, shape[8];
-    int nd = 0, rc = bs_npy_load(ref, &r, &nr, shape, &nd);
-    if (!rc)
-        rc = bs_npy_load(hw, &h, &nh, NULL, NULL);
-    if (!rc && lab)
-        rc = bs_npy_load(lab, &l, &nl, NULL, NULL);
-    int64_t n = nd > 0 ? shape[0] : 1;
-    if (!rc && (nr != nh || n <= 0 || nr % n))
-        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld values, %s has %lld: expected the same shape", ref,
-                          (long long)nr, hw, (long long)nh);
-    if (!rc && lab && nl != n)
-        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld labels, expected %lld (one per input)", lab,
-                          (long long)nl, (long long)n);
-    int *labels = NULL;
-    if (!rc && lab) {
-        labels = calloc((size_t)n, sizeof *labels);
-        for (int64_t i = 0; i < n; i++)
-            labels[i] = (int)l[i];
-    }
     bs_quality q;
-    if (!rc)
-        rc = bs_metrics_quality(r, h, (int)n, (int)(nr / n), labels, &q);
-    free(r); free(h); free(l); free(labels);
+    int rc = bs_metrics_quality_files(ref, hw, lab, &q);
     if (rc)
         return bs_cli_fail(cli, rc);
     bs_workspace *ws = bs_cli_open_ws(cli, false);

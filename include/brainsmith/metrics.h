@@ -214,6 +214,9 @@ int bs_metrics_quality(const double *ref, const double *hw, int n, int c, const 
 /* Loads a NumPy .npy array (C order; f4/f8/i1-8/u1-8/b1) as doubles: *out
  * malloc'd with *count values; shape[8] / ndim optional. */
 int bs_npy_load(const char *path, double **out, int64_t *count, int64_t *shape, int *ndim);
+/* bs_metrics_quality on .npy files: ref and hw of shape (N, C) scores or
+ * (N,)/(N, 1) class indices; labels (may be NULL) of N class indices. */
+int bs_metrics_quality_files(const char *ref, const char *hw, const char *labels, bs_quality *q);
 /* Adds a bs_quality result to s as quality.* metrics. */
 int bs_metrics_put_quality(bs_metric_set *s, const bs_quality *q, const char *source);
 

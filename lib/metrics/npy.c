@@ -119,3 +119,36 @@ int bs_npy_load(const char *path, double **out, int64_t *count, int64_t *shape, 
         *ndim = nd;
     return 0;
 }
+
+int bs_metrics_quality_files(const char *ref, const char *hw, const char *lab, bs_quality *q)
+{
+    double *r = NULL, *h = NULL, *l = NULL;
+    int64_t nr, nh, nl = 0, shape[8];
+    int nd = 0, rc = bs_npy_load(ref, &r, &nr, shape, &nd);
+    if (!rc)
+        rc = bs_npy_load(hw, &h, &nh, NULL, NULL);
+    if (!rc && lab)
+        rc = bs_npy_load(lab, &l, &nl, NULL, NULL);
+    int64_t n = nd > 0 ? shape[0] : 1;
+    if (!rc && (nr != nh || n <= 0 || nr % n || n > INT32_MAX))
+        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld values, %s has %lld: expected the same shape", ref,
+                          (long long)nr, hw, (long long)nh);
+    if (!rc && lab && nl != n)
+        rc = bs_error_set(BS_EINVAL, "quality: %s has %lld labels, expected %lld (one per input)", lab,
+                          (long long)nl, (long long)n);
+    int *labels = NULL;
+    if (!rc && lab) {
+        labels = calloc((size_t)n, sizeof *labels);
+        if (!labels)
+            rc = bs_error_set(BS_ENOMEM, "quality: out of memory");
+        for (int64_t i = 0; labels && i < n; i++)
+            labels[i] = (int)l[i];
+    }
+    if (!rc)
+        rc = bs_metrics_quality(r, h, (int)n, (int)(nr / n), labels, q);
+    free(r);
+    free(h);
+    free(l);
+    free(labels);
+    return rc;
+}

@@ -33,7 +33,7 @@ printf '// Timing estimate: 27.46 ns (36.41 MHz)\nTotal number of logic levels: 
 printf 'rtlsim: cycles=100 latency_cycles=4 interval_cycles=1 inferences=97 fclk_mhz=100\nrtlsim: layer=mac stall_cycles=3\n' > $T/rtlsim_counts/s
 for p in vivado_utilization vivado_utilization_xml vivado_timing vivado_power hls_csynth_xml hls_csynth_rpt \
          finn_report finn_folding finn_log yosys_stat nextpnr_report icetime rtlsim_counts; do
-  out=$($build/bench/metrics/fuzz_metrics_$p -max_total_time=$secs -max_len=262144 -rss_limit_mb=1024 \
-        $T/$p 2>&1 | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY" | tail -1)
+  out=$($build/bench/metrics/fuzz_metrics_$p -max_total_time=$secs -max_len=262144 -rss_limit_mb=1024 -artifact_prefix=${FUZZ_ARTIFACTS:-/tmp}/metrics-$p- \
+        $T/$p 2>&1 | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY" | tail -1 || true)
   echo "$p: $out"
 done

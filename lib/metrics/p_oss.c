@@ -208,6 +208,24 @@ int bs_parse_nextpnr_report(bs_metric_set *s, const char *path, const char *text
     return rc;
 }
 
+/* Parses "<ns> ns (<MHz> MHz)" in [p, end). */
+static bool delay_mhz(const char *p, const char *end, double *ns, double *mhz)
+{
+    if (p >= end)
+        return false;
+    const char *br = memchr(p, '(', (size_t)(end - p));
+    return br && bs_num(p, (size_t)(br - p), ns) && bs_num(br + 1, (size_t)(end - br - 1), mhz);
+}
+
+static const char *strstr_n(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, needle, k))
+            return s + i;
+    return NULL;
+}
+
 /* icetime: "Total number of logic levels: 15" / "Total path delay: 28.49 ns (35.09 MHz)" */
 int bs_parse_icetime(bs_metric_set *s, const char *path, const char *text, size_t len)
 {
@@ -224,18 +242,13 @@ int bs_parse_icetime(bs_metric_set *s, const char *path, const char *text, size_
             if (!bs_num(c + 1, (size_t)(l + n - c - 1), &levels))
                 return bs_metrics_error(s, path, it.lineno, "expected a number of logic levels");
         } else if (bs_starts(l, n, "Total path delay:", false)) {
-            const char *p = memchr(l, '(', n);
-            if (!bs_num(c + 1, (size_t)((p ? p : l + n) - c - 1), &delay) || !p ||
-                !bs_num(p + 1, (size_t)(l + n - p - 1), &mhz))
+            if (!delay_mhz(c + 1, l + n, &delay, &mhz))
                 return bs_metrics_error(s, path, it.lineno,
                                         "expected \"Total path delay: <ns> ns (<MHz> MHz)\"");
         } else if (bs_contains(l, n, "Timing estimate:") && c && isnan(delay)) {
             /* the one-line summary icetime prints without -t */
-            const char *p = memchr(l, '(', n);
-            const char *c2 = memchr(c + 1, ':', (size_t)(l + n - c - 1));
-            const char *v = c2 ? c2 : c;
-            if (!bs_num(v + 1, (size_t)((p ? p : l + n) - v - 1), &est_delay) || !p ||
-                !bs_num(p + 1, (size_t)(l + n - p - 1), &est_mhz))
+            const char *k = strstr_n(l, n, "Timing estimate:");
+            if (!k || !delay_mhz(k + 16, l + n, &est_delay, &est_mhz))
                 return bs_metrics_error(s, path, it.lineno,
                                         "expected \"Timing estimate: <ns> ns (<MHz> MHz)\"");
         } else if (!start && bs_starts(l, n, " ", false) && bs_contains(l, n, " ns net_")) {

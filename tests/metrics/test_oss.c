@@ -183,6 +183,13 @@ static void t_broken_tool_output(void **st)
     assert_int_equal(bs_metrics_parse_text(&s, "icetime", "x/icetime.txt", bad_ice, sizeof bad_ice - 1), BS_EPARSE);
     assert_int_equal(s.err[0].line, 2);
     assert_non_null(strstr(s.err[0].msg, "Timing estimate"));
+    /* found by fuzzing: a '(' before a second ':' once made a negative length */
+    static const char odd_ice[] = "// Timing estimate: 27.46 ns (36.41 M6 ns (36.41 levelv: 17\n"
+                                  "Total path delay: 27.46 36 sn(.41 MHz)\n";
+    bs_metric_set s2;
+    bs_metrics_init(&s2);
+    bs_metrics_parse_text(&s2, "icetime", "x/odd.txt", odd_ice, sizeof odd_ice - 1);
+    bs_metrics_free(&s2);
     static const char bad_ys[] = "{\n \"creator\": \"Yosys\",\n \"modules\": {\n";
     assert_int_equal(bs_metrics_parse_text(&s, "yosys_stat", "x/stat.json", bad_ys, sizeof bad_ys - 1), BS_EPARSE);
     assert_non_null(strstr(s.err[1].msg, "truncated"));

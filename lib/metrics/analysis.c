@@ -394,6 +394,39 @@ static int analyze_efficiency(bs_metric_set *s)
     return rc;
 }
 
+/* How far FINN's analytic estimate is from the synthesized (else HLS)
+ * count, per layer and for the build: the accuracy of the cost model. */
+static int analyze_estimate_error(bs_metric_set *s, const char *kind, const char *out_id)
+{
+    char est_id[32], real_id[32], hls_id[32];
+    snprintf(est_id, sizeof est_id, "est.%s", kind);
+    snprintf(real_id, sizeof real_id, "resources.%s", kind);
+    snprintf(hls_id, sizeof hls_id, "hls.%s", kind);
+    int rc = 0, pairs = 0;
+    double est_sum = 0, real_sum = 0;
+    size_t cnt = s->n;
+    for (size_t i = 0; i < cnt && !rc; i++) {
+        if (strcmp(s->v[i].id, est_id) || !ok(s->v[i].value) || !*s->v[i].scope)
+            continue;
+        const char *scope = s->v[i].scope;
+        double est = s->v[i].value;
+        double real = bs_metrics_num(s, real_id, scope);
+        if (!ok(real))
+            real = bs_metrics_num(s, hls_id, scope);
+        if (ok(real) && real > 0) {
+            rc = bs_metrics_put(s, out_id, scope, 100.0 * (est - real) / real, SRC, M, true);
+            est_sum += est;
+            real_sum += real;
+            pairs++;
+        }
+    }
+    /* the build figure compares the same layers (a routed total also holds
+     * DMAs and interconnect that FINN does not estimate) */
+    if (!rc && pairs && real_sum > 0)
+        rc = bs_metrics_put(s, out_id, NULL, 100.0 * (est_sum - real_sum) / real_sum, SRC, M, true);
+    return rc;
+}
+
 int bs_metrics_analyze(bs_metric_set *s)
 {
     static const char *const rolls[] = {"hls.lut", "hls.ff", "hls.bram18", "hls.dsp", "hls.uram",
@@ -404,6 +437,10 @@ int bs_metrics_analyze(bs_metric_set *s)
         rc = rollup(s, rolls[i]);
     if (!rc)
         rc = bs_metrics_put(s, "build.parse_errors", NULL, (double)s->nerr, SRC, M, false);
+    if (!rc)
+        rc = analyze_estimate_error(s, "lut", "est.lut_error_pct");
+    if (!rc)
+        rc = analyze_estimate_error(s, "bram18", "est.bram_error_pct");
     if (!rc)
         rc = analyze_timing(s);
     if (!rc)

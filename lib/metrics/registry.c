@@ -49,6 +49,8 @@ static const bs_metric_def metric_table[] = {
     {"est.dsp", "count", L, "estimate", "FINN analytic DSP estimate"},
     {"est.bram_efficiency", "ratio", H, "estimate", "FINN: fraction of the allocated BRAM bits that hold weights"},
     {"est.uram_efficiency", "ratio", H, "estimate", "FINN: fraction of the allocated URAM bits that hold weights"},
+    {"est.lut_error_pct", "%", N, "estimate", "FINN LUT estimate vs synthesized (or HLS) LUTs: (est - real) / real, per layer and total"},
+    {"est.bram_error_pct", "%", N, "estimate", "FINN BRAM_18K estimate vs synthesized (or HLS) BRAM: (est - real) / real"},
     {"est.alternatives", "count", N, "estimate", "resource alternatives FINN considered for a layer (resType)"},
     {"hls.lut", "count", L, "hls", "LUTs estimated by Vivado/Vitis HLS synthesis"},
     {"hls.ff", "count", L, "hls", "flip-flops estimated by HLS synthesis"},

@@ -114,6 +114,9 @@ static void t_import_finn_dir(void **st)
     assert_string_equal(p->source, "model:ultrascale+");
     assert_non_null(bs_metrics_get(&s, "perf.est_vs_measured", NULL));
     assert_non_null(bs_metrics_get(&s, "util.max_pct", NULL));
+    /* FINN's LUT estimate against the routed per-layer LUTs (2588 vs 63) */
+    assert_true(fabs(bs_metrics_num(&s, "est.lut_error_pct", "StreamingFCLayer_Batch_0") -
+                     100.0 * (2588 - 63) / 63) < 1e-9);
     bs_metrics_free(&s);
     bs_metric_set r;
     bs_metrics_init(&r);

@@ -278,7 +278,7 @@ int bs_parse_vivado_power(bs_metric_set *s, const char *path, const char *text, 
                 {"PS8", "power.ps_w"},             {"PSS", "power.ps_w"}};
             for (int r = 1; r < t->nrow; r++) {
                 const bs_trow *row = &t->rows[r];
-                if (row->indent[c_on] > 0)
+                if (c_on >= row->ncell || row->indent[c_on] > 0)
                     continue;
                 for (size_t j = 0; j < sizeof m / sizeof m[0]; j++)
                     if (!strcasecmp(bs_cell(row, c_on), m[j].k)) {
@@ -306,6 +306,8 @@ int bs_parse_vivado_power(bs_metric_set *s, const char *path, const char *text, 
             char *stack[8] = {0};
             for (int r = 1; r < t->nrow; r++) {
                 const bs_trow *row = &t->rows[r];
+                if (c_name >= row->ncell)
+                    continue;   /* a short row */
                 int d = row->indent[c_name] / 2;
                 if (d >= 3)
                     continue;

@@ -511,6 +511,18 @@ static void t_broken_files(void **st)
     expect_error(&s, p, "expected a number of cycles", 1);
     free(p);
 
+    /* found by fuzzing: a short row in the By Hierarchy table */
+    {
+        static const char odd[] = "| Command : report_power\n"
+                                  "+----------+-----------+\n| Name     | Power (W) |\n+----------+-----------+\n"
+                                  "| top      |     1.495 |\n|     myip_73 |\n|\n+----------+-----------+\n";
+        bs_metric_set s2;
+        bs_metrics_init(&s2);
+        assert_int_equal(bs_metrics_parse_text(&s2, "vivado_power", "odd.rpt", odd, sizeof odd - 1), BS_EPARSE);
+        assert_true(bs_metrics_num(&s2, "power.dynamic_w", "top") == 1.495);
+        bs_metrics_free(&s2);
+    }
+
     /* the good file's metrics are all still there */
     PIN(&s, "power.total_w", NULL, 1.636);
     PIN(&s, "power.rail_a", "Vccint", 0.036);

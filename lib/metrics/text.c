@@ -203,13 +203,15 @@ static bool title_line(const char *s, size_t n)
 }
 
 /* Turns the rows read between the borders of one table into header + body:
- * with three or more borders, the rows before the second border are header
- * lines (joined column-wise); with two (a key | value box) there is no
- * header and every row is body. */
+ * when rows follow a second border, the rows before it are header lines
+ * (joined column-wise); otherwise (a key | value box) there is no header
+ * and every row is body.  A table cut before its closing border (a
+ * truncated report) is still read. */
 static int finish_table(bs_arena *a, bs_table *t, bs_trow *raw, int *sect, int nraw, int borders)
 {
     int nhead = 0;
-    if (borders >= 3)
+    (void)borders;
+    if (nraw > 0 && sect[nraw - 1] >= 2)   /* rows after a second border: a header table */
         while (nhead < nraw && sect[nhead] <= 1)
             nhead++;
     t->rows = bs_arena_calloc(a, (size_t)(nraw - nhead + 1), sizeof *t->rows);

@@ -229,6 +229,14 @@ int bs_metrics_store(sqlite3 *db, const char *build_id, const bs_metric_set *s);
 /* Loads the values and errors of build_id into s (initialised by caller). */
 int bs_metrics_load(sqlite3 *db, const char *build_id, bs_metric_set *s);
 
+/* Publishes the build-level numeric values of s on bus as "metric" events
+ * (the payload the history engine records: model, platform, config,
+ * metric, value, layers {scope: value} of the same metric, direction),
+ * so subscribers follow every build that is measured or imported.
+ * model/platform/config may be NULL.  Returns the number of events. */
+int bs_metrics_publish(bs_bus *bus, const char *build_id, const char *model, const char *platform,
+                       const char *config, const bs_metric_set *s);
+
 /* ---- import (lib/metrics/import.c) ---- */
 
 typedef struct bs_import_result {
@@ -236,7 +244,8 @@ typedef struct bs_import_result {
     int nfiles, nvalues, nerrors;
 } bs_import_result;
 /* Turns an existing FINN output directory or a folder of Vivado/HLS
- * reports into a build (state "imported") with its metrics.  name may be
+ * reports into a build (state "imported") with its metrics, published on
+ * the workspace's bus as "metric" events (model = the build's name).  name may be
  * NULL (then the directory's base name); part may be NULL (then the first
  * part a report names) and decides utilisation and the power model's
  * device family.  The build and the metrics that parsed are stored even if

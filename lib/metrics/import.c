@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "brainsmith/error.h"
+#include "brainsmith/events.h"
 #include "brainsmith/metrics.h"
 #include "brainsmith/util.h"
 
@@ -54,6 +55,12 @@ int bs_metrics_import(bs_workspace *ws, const char *dir, const char *name, const
         rc = bs_build_set_state(ws, res->build_id, "imported");
     if (!rc)
         rc = bs_metrics_store(ws->db, res->build_id, s);
+    if (!rc) {
+        const char *label = name ? name : strrchr(abs, '/') ? strrchr(abs, '/') + 1 : abs;
+        int ne = bs_metrics_publish(ws->bus ? ws->bus : bs_bus_default(), res->build_id, label, s->part,
+                                    NULL, s);
+        rc = ne < 0 ? ne : 0;
+    }
     res->nvalues = (int)s->n;
     res->nerrors = (int)s->nerr;
     if (!s_out)

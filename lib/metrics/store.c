@@ -5,8 +5,11 @@
  *   metric_values(build_id, metric, scope, value, text, source, estimated, rank)
  *       one row per (build, metric, scope); scope '' is the whole build.
  *   metric_errors(build_id, file, line, message)
- * Rows go with their build (ON DELETE CASCADE). */
+ * Rows go with their build (ON DELETE CASCADE).  bs_metrics_publish puts
+ * the same values on the event bus for the history engine. */
+#include <cJSON.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "brainsmith/db.h"
 #include "brainsmith/error.h"
@@ -147,4 +150,48 @@ int bs_metrics_load(sqlite3 *db, const char *build_id, bs_metric_set *s)
     sqlite3_finalize(st);
     bs_error_clear();
     return 0;
+}
+
+int bs_metrics_publish(bs_bus *bus, const char *build_id, const char *model, const char *platform,
+                       const char *config, const bs_metric_set *s)
+{
+    int n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const bs_metric_val *v = &s->v[i];
+        if (*v->scope || v->text || isnan(v->value))
+            continue;
+        const bs_metric_def *d = bs_metric_find(v->id);
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return bs_error_set(BS_ENOMEM, "metrics: out of memory");
+        /* the history keys series by model and platform: never empty */
+        cJSON_AddStringToObject(o, "model", model && *model ? model : "unknown");
+        cJSON_AddStringToObject(o, "platform", platform && *platform ? platform : "unknown");
+        if (config)
+            cJSON_AddStringToObject(o, "config", config);
+        cJSON_AddStringToObject(o, "metric", v->id);
+        cJSON_AddNumberToObject(o, "value", v->value);
+        if (d && d->better != BS_BETTER_NONE)
+            cJSON_AddStringToObject(o, "direction", bs_better_name(d->better));
+        cJSON *layers = NULL;
+        for (size_t k = 0; k < s->n; k++) {
+            const bs_metric_val *w = &s->v[k];
+            /* layers: scoped values of the same metric, not SLRs or hierarchy paths */
+            if (w->id != v->id || !*w->scope || isnan(w->value) || strchr(w->scope, '/') ||
+                !strncmp(w->scope, "SLR", 3))
+                continue;
+            if (!layers)
+                layers = cJSON_AddObjectToObject(o, "layers");
+            if (layers && !cJSON_GetObjectItemCaseSensitive(layers, w->scope))
+                cJSON_AddNumberToObject(layers, w->scope, w->value);
+        }
+        char *txt = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!txt)
+            return bs_error_set(BS_ENOMEM, "metrics: out of memory");
+        bs_bus_emit(bus, "metric", build_id, 0, txt);
+        free(txt);
+        n++;
+    }
+    return n;
 }

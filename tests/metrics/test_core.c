@@ -84,6 +84,20 @@ static void t_store_roundtrip(void **st)
     (void)st;
 }
 
+typedef struct seen_events { int n; char first[512]; bool lut; } seen_events;
+
+static void on_metric(const bs_event *ev, void *ud)
+{
+    seen_events *e = ud;
+    if (!e->n)
+        snprintf(e->first, sizeof e->first, "%s", ev->payload);
+    if (strstr(ev->payload, "\"metric\":\"resources.lut\"") && strstr(ev->payload, "\"value\":6342") &&
+        strstr(ev->payload, "\"direction\":\"lower\"") && strstr(ev->payload, "\"StreamingFCLayer_Batch_0\":63"))
+        e->lut = true;
+    assert_string_equal(ev->kind, "metric");
+    e->n++;
+}
+
 static void t_import_finn_dir(void **st)
 {
     const char *data = bs_test_shared_data();
@@ -96,7 +110,16 @@ static void t_import_finn_dir(void **st)
     snprintf(dir, sizeof dir, "%s/finn_build/facile_v3_6b_ultra96_kf7lsu", data);
     bs_import_result res;
     bs_metric_set s;
+    seen_events ev = {0};
+    bs_bus *bus = ws->bus ? ws->bus : bs_bus_default();
+    int sub = bs_bus_subscribe(bus, "metric", on_metric, &ev);
+    assert_true(sub > 0);
     assert_int_equal(bs_metrics_import(ws, dir, "facile", NULL, &res, &s), 0);
+    bs_bus_unsubscribe(bus, sub);
+    /* one "metric" event per build-level number, in the history's payload */
+    assert_true(ev.n > 40);
+    if (!ev.lut)
+        fail_msg("no resources.lut event with layers; first payload: %s", ev.first);
     assert_int_equal(res.nerrors, 0);
     assert_int_equal(res.nfiles, 15);
     bs_build_info b;

@@ -249,6 +249,8 @@ static int cmd_compare(bs_cli *cli, int argc, char **argv)
         nb += argv[i][0] != '-';
     if (nb < 2)
         return bs_cli_usage(cli, "compare needs at least two builds");
+    if (nb > 64)
+        return bs_cli_usage(cli, "compare takes at most 64 builds");
     bs_workspace *ws = bs_cli_open_ws(cli, false);
     if (!ws)
         return BS_EXIT_FAIL;
@@ -285,7 +287,7 @@ static int cmd_compare(bs_cli *cli, int argc, char **argv)
         for (size_t d = 0; d < nd; d++) {
             const bs_metric_val *vs[64];
             int present = 0;
-            for (int b = 0; b < nb && b < 64; b++) {
+            for (int b = 0; b < nb; b++) {
                 vs[b] = bs_metrics_get(&sets[b], defs[d].id, NULL);
                 present += vs[b] != NULL;
             }

@@ -278,6 +278,41 @@ static int analyze_perf(bs_metric_set *s)
     return rc;
 }
 
+/* A FINN layer: a scope some per-layer report (cycles, estimates, HLS) names. */
+static bool is_layer(const bs_metric_set *s, const char *scope)
+{
+    static const char *const ids[] = {"perf.cycles", "est.lut", "hls.lut", "fold.pe", "fold.simd"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (bs_metrics_get(s, ids[i], scope))
+            return true;
+    return false;
+}
+
+/* The layer using most of resource `kind` ("lut", "bram18", ...). */
+static const char *heaviest_layer(const bs_metric_set *s, const char *kind)
+{
+    char id[3][32];
+    snprintf(id[0], sizeof id[0], "resources.%s", kind);
+    snprintf(id[1], sizeof id[1], "hls.%s", kind);
+    snprintf(id[2], sizeof id[2], "est.%s", kind);
+    for (int src = 0; src < 3; src++) {
+        const char *best = NULL;
+        double bv = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const bs_metric_val *v = &s->v[i];
+            if (strcmp(v->id, id[src]) || !*v->scope || !ok(v->value) || !is_layer(s, v->scope))
+                continue;
+            if (v->value > bv) {
+                bv = v->value;
+                best = v->scope;
+            }
+        }
+        if (best)
+            return best;
+    }
+    return NULL;
+}
+
 static int analyze_util(bs_metric_set *s)
 {
     const part_cap *p = find_part(s->part);
@@ -314,6 +349,13 @@ static int analyze_util(bs_metric_set *s)
         rc = put(s, "util.max_pct", maxu, false);
         if (!rc)
             rc = bs_metrics_put_text(s, "util.bottleneck", NULL, maxn, SRC, M);
+        const char *kind = NULL;
+        for (size_t i = 0; i < 5; i++)
+            if (!strcmp(k[i].name, maxn))
+                kind = k[i].kind;
+        const char *layer = kind ? heaviest_layer(s, kind) : NULL;
+        if (!rc && layer)
+            rc = bs_metrics_put_text(s, "util.bottleneck_layer", NULL, layer, SRC, M);
         if (!rc)
             rc = put(s, "eff.idle_resources", idle, false);
     }

@@ -42,6 +42,7 @@ static const bs_metric_def metric_table[] = {
     {"util.io_pct", "%", L, "utilization", "bonded I/O utilisation"},
     {"util.max_pct", "%", L, "utilization", "utilisation of the bottleneck resource (the highest of LUT/FF/BRAM/URAM/DSP)"},
     {"util.bottleneck", "text", N, "utilization", "the resource type with the highest utilisation"},
+    {"util.bottleneck_layer", "text", N, "utilization", "the layer using most of the bottleneck resource (measured, else HLS, else FINN estimate)"},
     /* ---- FINN / HLS estimates ---- */
     {"est.lut", "count", L, "estimate", "FINN analytic LUT estimate (per layer and total)"},
     {"est.bram18", "count", L, "estimate", "FINN analytic BRAM_18K estimate"},

@@ -137,6 +137,10 @@ static void t_import_finn_dir(void **st)
     assert_string_equal(p->source, "model:ultrascale+");
     assert_non_null(bs_metrics_get(&s, "perf.est_vs_measured", NULL));
     assert_non_null(bs_metrics_get(&s, "util.max_pct", NULL));
+    /* LUT is the bottleneck; of the layers, MVAU 0 and 1 use the most (63 routed LUTs) */
+    assert_string_equal(bs_metrics_get(&s, "util.bottleneck", NULL)->text, "LUT");
+    const char *bl = bs_metrics_get(&s, "util.bottleneck_layer", NULL)->text;
+    assert_true(!strcmp(bl, "StreamingFCLayer_Batch_0") || !strcmp(bl, "StreamingFCLayer_Batch_1"));
     /* FINN's LUT estimate against the routed per-layer LUTs (2588 vs 63) */
     assert_true(fabs(bs_metrics_num(&s, "est.lut_error_pct", "StreamingFCLayer_Batch_0") -
                      100.0 * (2588 - 63) / 63) < 1e-9);
@@ -176,6 +180,7 @@ static void t_analyses(void **st)
     assert_true(fabs(bs_metrics_num(&s, "util.lut_pct", NULL) - 20.0) < 1e-9);
     assert_true(fabs(bs_metrics_num(&s, "util.dsp_pct", NULL) - 10.0) < 1e-9);
     assert_string_equal(bs_metrics_get(&s, "util.bottleneck", NULL)->text, "LUT");
+    assert_null(bs_metrics_get(&s, "util.bottleneck_layer", NULL));   /* no per-layer LUTs given */
     assert_string_equal(bs_metrics_get(&s, "perf.bottleneck_layer", NULL)->text, "L1");
     assert_true(bs_metrics_num(&s, "perf.max_cycles", NULL) == 400);
     assert_true(bs_metrics_num(&s, "eff.overallocated_layers", NULL) == 1);   /* L0: 100 < 200 */

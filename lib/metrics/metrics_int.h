@@ -27,7 +27,7 @@ bool bs_num(const char *s, size_t n, double *out);
 char *bs_trim_dup(bs_arena *a, const char *s, size_t n);
 /* True if [s,n) starts with prefix (after leading spaces if skip_ws). */
 bool bs_starts(const char *s, size_t n, const char *prefix, bool skip_ws);
-/* Case-insensitive "contains". */
+/* True if needle occurs in [s, s+n) (case-sensitive: tools print fixed keywords). */
 bool bs_contains(const char *s, size_t n, const char *needle);
 /* Base name of a path (points into path). */
 const char *bs_base(const char *path);

@@ -29,10 +29,11 @@ void bs_metrics_free(bs_metric_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* ids of a set are the registry's own strings, so they compare by pointer */
 static bs_metric_val *find_slot(bs_metric_set *s, const char *id, const char *scope)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i].id, id) == 0 && strcmp(s->v[i].scope, scope) == 0)
+        if (s->v[i].id == id && strcmp(s->v[i].scope, scope) == 0)
             return &s->v[i];
     return NULL;
 }
@@ -119,12 +120,10 @@ int bs_metrics_error(bs_metric_set *s, const char *file, int line, const char *f
 
 const bs_metric_val *bs_metrics_get(const bs_metric_set *s, const char *id, const char *scope)
 {
-    if (!scope)
-        scope = "";
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i].id, id) == 0 && strcmp(s->v[i].scope, scope) == 0)
-            return &s->v[i];
-    return NULL;
+    const bs_metric_def *d = bs_metric_find(id);
+    if (!d)
+        return NULL;
+    return find_slot((bs_metric_set *)s, d->id, scope ? scope : "");
 }
 
 double bs_metrics_num(const bs_metric_set *s, const char *id, const char *scope)

@@ -494,7 +494,7 @@ int bs_parse_finn_log(bs_metric_set *s, const char *path, const char *text, size
     bs_lines it;
     const char *l;
     size_t n;
-    int steps = 0, total = 0;
+    int steps = 0;
     bs_lines_init(&it, text, len);
     while (bs_lines_next(&it, &l, &n)) {
         if (!bs_contains(l, n, "Running step"))
@@ -502,13 +502,8 @@ int bs_parse_finn_log(bs_metric_set *s, const char *path, const char *text, size
         if (bs_contains(l, n, "[1/"))
             steps = 0;   /* logs append runs: count the last one */
         steps++;
-        const char *br = memchr(l, '[', n);
-        const char *sl = br ? memchr(br, '/', (size_t)(l + n - br)) : NULL;
-        if (sl)
-            total = atoi(sl + 1) > 0 && atoi(sl + 1) < 1000 ? atoi(sl + 1) : total;
     }
     if (!steps)
         return 0;   /* a log of a run that did nothing: no metrics, not an error */
     return bs_metrics_put(s, "build.steps", NULL, steps, path, BS_RANK_ESTIMATE, false);
-    (void)total;
 }

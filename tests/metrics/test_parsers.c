@@ -523,6 +523,19 @@ static void t_broken_files(void **st)
         bs_metrics_free(&s2);
     }
 
+    /* found by fuzzing: a step counter at the very end of the buffer */
+    {
+        static const char tail[] = {'R', 'u', 'n', 'n', 'i', 'n', 'g', ' ', 's', 't', 'e', 'p', ' ', '[', '2', '/', '1'};
+        char *buf = malloc(sizeof tail);   /* exact size: ASan sees any read past it */
+        memcpy(buf, tail, sizeof tail);
+        bs_metric_set s2;
+        bs_metrics_init(&s2);
+        assert_int_equal(bs_metrics_parse_text(&s2, "finn_log", "x/build_dataflow.log", buf, sizeof tail), 0);
+        assert_true(bs_metrics_num(&s2, "build.steps", NULL) == 1);
+        bs_metrics_free(&s2);
+        free(buf);
+    }
+
     /* the good file's metrics are all still there */
     PIN(&s, "power.total_w", NULL, 1.636);
     PIN(&s, "power.rail_a", "Vccint", 0.036);

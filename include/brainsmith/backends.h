@@ -92,6 +92,7 @@ int bs_synth_target_parse(const char *s, bs_synth_target *t);
 typedef struct bs_synth_counts {
     char module[160];        /* Yosys module (wrapper) name; node name for layers */
     int64_t lut, ff, srl, lutram, carry, bram18, bram36, uram, dsp, cells;
+    int64_t ebr, spram;       /* iCE40: SB_RAM40_4K, SB_SPRAM256KA */
 } bs_synth_counts;
 
 typedef struct bs_synth_result {

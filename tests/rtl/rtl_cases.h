@@ -81,6 +81,10 @@ static inline bs_rtl_node rc_mvau(rc_pool *pl, const char *name, int64_t mw, int
     int64_t mx = (ihi > -ilo ? ihi : -ilo) * (whi > -wlo ? whi : -wlo);
     int64_t r = mx * mw / 6 + 1;
     if (steps > 0) {
+        /* a tight accumulator, as FINN's MinimizeAccumulatorWidth leaves it */
+        int ab = 2;
+        while ((1ll << (ab - 1)) <= mx * mw + 1) ab++;
+        snprintf(n.accDataType, sizeof n.accDataType, "INT%d", ab);
         n.numSteps = steps;
         if (!strcmp(wdt, "BINARY") && !strcmp(idt, "BINARY")) n.binaryXnorMode = 1;
         n.thresholds = n.binaryXnorMode ? rc_thresholds(pl, mh, steps, mw / 4, 3 * mw / 4)

@@ -126,29 +126,35 @@ module bs_mvau #(
   reg v2, first2, last2;
   reg [TW-1:0] t2;
   reg [PE*ABITS-1:0] dot2;
-  reg [PE*ABITS-1:0] dot_c;
-  integer p, s;
-  reg signed [IBITS:0] xe;
-  reg signed [WBITS:0] we;
-  reg signed [PW-1:0] pr;
-  reg signed [ABITS-1:0] sum;
-  always @* begin
-    dot_c = 0;
-    for (p = 0; p < PE; p = p + 1) begin
-      sum = 0;
-      for (s = 0; s < SIMD; s = s + 1) begin
-        if (BINXNOR != 0) begin
-          pr = {{(PW-1){1'b0}}, ~(x1[s*IBITS] ^ w1[(p*SIMD+s)*WBITS])};
-        end else begin
-          xe = {(ISIGNED != 0) & x1[s*IBITS + IBITS-1], x1[s*IBITS +: IBITS]};
-          we = {(WSIGNED != 0) & w1[(p*SIMD+s)*WBITS + WBITS-1], w1[(p*SIMD+s)*WBITS +: WBITS]};
-          pr = xe * we;
+  wire [PE*ABITS-1:0] dot_c;
+  // Constant lane indices everywhere (generate): cheap to simulate (no
+  // variable selects into wide words) and the same logic for synthesis.
+  // XNOR mode is a popcount per PE ($countones: one instruction in C++).
+  genvar gp, gs;
+  generate
+    for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
+      if (BINXNOR != 0) begin : g_xnor
+        wire [SIMD-1:0] xn = ~(x1[SIMD-1:0] ^ w1[gp*SIMD +: SIMD]);
+        wire [ABITS-1:0] pc = $countones(xn);
+        assign dot_c[gp*ABITS +: ABITS] = pc;
+      end else begin : g_mac
+        wire signed [PW-1:0] prod [0:SIMD-1];
+        for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_simd
+          wire signed [IBITS:0] xe = {(ISIGNED != 0) & x1[gs*IBITS + IBITS-1], x1[gs*IBITS +: IBITS]};
+          wire signed [WBITS:0] we = {(WSIGNED != 0) & w1[(gp*SIMD+gs)*WBITS + WBITS-1],
+                                      w1[(gp*SIMD+gs)*WBITS +: WBITS]};
+          assign prod[gs] = xe * we;
         end
-        sum = sum + pr;
+        integer s;
+        reg signed [ABITS-1:0] sum;
+        always @* begin
+          sum = 0;
+          for (s = 0; s < SIMD; s = s + 1) sum = sum + prod[s];
+        end
+        assign dot_c[gp*ABITS +: ABITS] = sum;
       end
-      dot_c[p*ABITS +: ABITS] = sum;
     end
-  end
+  endgenerate
   always @(posedge clk) begin
     if (!rst_n) begin
       v2 <= 0; first2 <= 0; last2 <= 0;
@@ -255,22 +261,24 @@ module bs_thresh #(
       if (fire0) cf <= (cf == CF - 1) ? {CFW{1'b0}} : cf + 1'b1;
     end
   end
-  reg [PE*OBITS-1:0] od_c;
-  reg signed [IBITS:0] xe;
-  reg signed [TBITS-1:0] t_s;
-  integer p, k, cnt;
-  always @* begin
-    od_c = 0;
-    for (p = 0; p < PE; p = p + 1) begin
-      xe = {(ISIGNED != 0) & x1[p*IBITS + IBITS-1], x1[p*IBITS +: IBITS]};
-      cnt = ACTVAL;
-      for (k = 0; k < NSTEPS; k = k + 1) begin
-        t_s = t1[(p*NSTEPS+k)*TBITS +: TBITS];
-        if (xe >= t_s) cnt = cnt + 1;
+  wire [PE*OBITS-1:0] od_c;
+  genvar gp;
+  generate
+    for (gp = 0; gp < PE; gp = gp + 1) begin : g_lane
+      wire signed [IBITS:0] xe = {(ISIGNED != 0) & x1[gp*IBITS + IBITS-1], x1[gp*IBITS +: IBITS]};
+      wire [NSTEPS*TBITS-1:0] tl = t1[gp*NSTEPS*TBITS +: NSTEPS*TBITS];
+      reg signed [TBITS-1:0] t_s;
+      integer k, cnt;
+      always @* begin
+        cnt = ACTVAL;
+        for (k = 0; k < NSTEPS; k = k + 1) begin
+          t_s = tl[k*TBITS +: TBITS];
+          if (xe >= t_s) cnt = cnt + 1;
+        end
       end
-      od_c[p*OBITS +: OBITS] = cnt[OBITS-1:0];
+      assign od_c[gp*OBITS +: OBITS] = cnt[OBITS-1:0];
     end
-  end
+  endgenerate
   always @(posedge clk) begin
     if (!rst_n) out_valid <= 1'b0;
     else if (!stall) begin

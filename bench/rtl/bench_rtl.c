@@ -1,0 +1,125 @@
+/* bench_rtl.c - benchmarks of the RTL backend (not a test; prints numbers).
+ *
+ *   bench_rtl <workdir> [frames] [--no-synth]
+ *
+ * 1. A TFC-sized stitched chain (Thresholding 784 -> MVAU 784x64 -> 64x64 ->
+ *    64x64 -> 64x10 -> LabelSelect, FINN's TFC-w1a1 folding, DWCs and FIFOs
+ *    inserted): Verilator build time (uncached), simulation rate in cycles/s
+ *    over `frames` frames at full rate, bit-exactness and cycles per frame
+ *    vs FINN's estimate.
+ * 2. Time of each backend step: Yosys synth_xilinx xc7 and xcup on the TFC,
+ *    and synth_ice40 + nextpnr-ice40 + icepack + icetime on a tiny MLP
+ *    that fits an UP5K. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brainsmith/backends.h"
+#include "brainsmith/error.h"
+#include "brainsmith/rtl.h"
+#include "brainsmith/util.h"
+#include "../../tests/rtl/rtl_cases.h"
+
+#define DIE(...) do { fprintf(stderr, __VA_ARGS__); fprintf(stderr, ": %s\n", bs_error_msg()); exit(1); } while (0)
+
+static void synth_step(bs_rtl_design *d, const char *src, const char *out, bs_synth_target t)
+{
+    bs_synth_result s;
+    if (bs_yosys_synth(d, src, t, out, &s) < 0) DIE("yosys %s", bs_synth_target_name(t));
+    printf("yosys %-5s %-10s %6.1f s  LUT %lld FF %lld CARRY %lld BRAM18 %lld BRAM36 %lld DSP %lld EBR %lld\n",
+           bs_synth_target_name(t), d->name, s.seconds, (long long)s.total.lut, (long long)s.total.ff,
+           (long long)s.total.carry, (long long)s.total.bram18, (long long)s.total.bram36,
+           (long long)s.total.dsp, (long long)s.total.ebr);
+    for (size_t i = 0; i < s.n_layers; i++)
+        printf("    %-36s LUT %6lld FF %6lld BRAM18 %lld BRAM36 %lld\n", s.layers[i].module,
+               (long long)s.layers[i].lut, (long long)s.layers[i].ff, (long long)s.layers[i].bram18,
+               (long long)s.layers[i].bram36);
+    if (t == BS_SYNTH_ICE40_UP5K) {
+        bs_pnr_result p;
+        if (bs_ice40_pnr(&s, t, 12, out, &p) < 0) DIE("pnr");
+        printf("nextpnr-ice40 up5k %6.1f s  icepack %.2f s  icetime %.1f s  fmax %.2f MHz (icetime %.2f)  "
+               "LC %lld/%lld RAM %lld/%lld  %lld-byte %s\n", p.pnr_s, p.pack_s, p.time_s, p.fmax_mhz,
+               p.icetime_mhz, (long long)p.lc_used, (long long)p.lc_avail, (long long)p.ram_used,
+               (long long)p.ram_avail, (long long)p.bin_bytes, p.bin);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { fprintf(stderr, "usage: bench_rtl <workdir> [frames] [--no-synth]\n"); return 2; }
+    const char *work = argv[1];
+    int64_t frames = argc > 2 && argv[2][0] != '-' ? atoll(argv[2]) : 20000;
+    bool synth = !(argc > 2 && !strcmp(argv[argc - 1], "--no-synth"));
+    rc_pool pl = {0};
+    bs_rtl_node ch[6];
+    ch[0] = rc_thresh(&pl, "Thresholding_rtl_0", 784, 49, "UINT8", "BINARY", 1, 0, 1);
+    ch[1] = rc_mvau(&pl, "MVAU_hls_0", 784, 64, 16, 49, "BINARY", "BINARY", "BINARY", 1, 1);
+    ch[2] = rc_mvau(&pl, "MVAU_hls_1", 64, 64, 8, 8, "BINARY", "BINARY", "BINARY", 1, 1);
+    ch[3] = rc_mvau(&pl, "MVAU_hls_2", 64, 64, 8, 8, "BINARY", "BINARY", "BINARY", 1, 1);
+    ch[4] = rc_mvau(&pl, "MVAU_hls_3", 64, 10, 10, 8, "BINARY", "BINARY", "INT8", 0, 1);
+    ch[4].binaryXnorMode = 1;
+    bs_rtl_node_init(&ch[5], "LabelSelect_hls", "LabelSelect_hls_0");
+    ch[5].Labels = 10; ch[5].K = 1;
+    snprintf(ch[5].inputDataType, sizeof ch[5].inputDataType, "INT8");
+    snprintf(ch[5].outputDataType, sizeof ch[5].outputDataType, "UINT8");
+    bs_rtl_design *d;
+    bs_rtl_design_opts o = {32, true};
+    if (bs_rtl_design_new("tfc_w1a1", ch, 6, &o, &d) < 0) DIE("design");
+    char dir[512], cache[600];
+    snprintf(dir, sizeof dir, "%s/tfc", work);
+    snprintf(cache, sizeof cache, "%s/vl-cache-bench", dir);
+    bs_rm_rf(cache);
+    bs_vl_model m;
+    if (bs_vl_build(&d, 1, dir, cache, &m) < 0) DIE("verilator build");
+    printf("verilator build (emit + verilate + C++), %zu nodes: %.1f s\n", d->n_nodes, m.build_s);
+    int64_t **in = rc_inputs(&pl, d, frames);
+    int64_t *exp = rc_alloc(&pl, (size_t)(frames * bs_rtl_stream_elems(&d->out.s)));
+    int64_t t0 = bs_now_mono_ms();
+    if (bs_rtl_design_golden(d, (const int64_t *const *)in, frames, exp) < 0) DIE("golden");
+    printf("C golden model: %lld frames in %.2f s\n", (long long)frames, (double)(bs_now_mono_ms() - t0) / 1000);
+    if (bs_vl_write_data(&m, 0, d, (const int64_t *const *)in, exp, frames) < 0) DIE("data");
+    bs_vl_run_opts ro = {0, 0, 1, frames * 200 + 10000, 20};
+    bs_vl_result r;
+    int64_t cyc = 0;
+    double wall = 0;
+    t0 = bs_now_mono_ms();
+    if (bs_vl_run(&m, &ro, &r, &cyc, &wall) < 0) DIE("run");
+    double total = (double)(bs_now_mono_ms() - t0) / 1000;
+    int mx;
+    int64_t est = bs_rtl_design_max_cycles(d, &mx);
+    double interval = (double)(r.cycles - r.latency_cycles) / (double)(frames - 1);
+    printf("verilator run: %lld cycles in %.3f s = %.2f M cycles/s (process incl. loading %.2f s); "
+           "%lld/%lld beats, %lld mismatches, %lld extra\n", (long long)cyc, wall, (double)cyc / wall / 1e6,
+           total, (long long)r.out_beats, (long long)r.expected_beats, (long long)r.mismatches,
+           (long long)r.extra_beats);
+    printf("cycles/frame %.2f vs FINN estimate %lld (%s): gap %+.2f%%; latency %lld cycles\n", interval,
+           (long long)est, mx >= 0 ? d->nodes[mx].name : "-", 100.0 * (interval - (double)est) / (double)est,
+           (long long)r.latency_cycles);
+    if (synth) {
+        char out[600];
+        snprintf(out, sizeof out, "%s/synth", dir);
+        synth_step(d, m.srcdir, out, BS_SYNTH_XC7);
+        synth_step(d, m.srcdir, out, BS_SYNTH_XCUP);
+        /* tiny MLP on the UP5K */
+        bs_rtl_node t[4];
+        t[0] = rc_mvau(&pl, "MVAU_hls_0", 32, 16, 4, 8, "UINT2", "INT2", "UINT2", 3, 1);
+        t[1] = rc_mvau(&pl, "MVAU_hls_1", 16, 16, 4, 4, "UINT2", "INT2", "UINT2", 3, 1);
+        t[2] = rc_mvau(&pl, "MVAU_hls_2", 16, 10, 5, 4, "UINT2", "INT2", "INT10", 0, 1);
+        bs_rtl_node_init(&t[3], "LabelSelect_hls", "LabelSelect_hls_0");
+        t[3].Labels = 10; t[3].K = 1;
+        snprintf(t[3].inputDataType, sizeof t[3].inputDataType, "INT10");
+        snprintf(t[3].outputDataType, sizeof t[3].outputDataType, "UINT8");
+        bs_rtl_design *dm;
+        bs_rtl_design_opts om = {8, true};
+        if (bs_rtl_design_new("tiny_mlp", t, 4, &om, &dm) < 0) DIE("mlp");
+        char src[600];
+        snprintf(src, sizeof src, "%s/mlp/src", work);
+        if (bs_rtl_emit(dm, src) < 0) DIE("emit");
+        snprintf(out, sizeof out, "%s/mlp/synth", work);
+        synth_step(dm, src, out, BS_SYNTH_ICE40_UP5K);
+        bs_rtl_design_free(dm);
+    }
+    bs_rtl_design_free(d);
+    rc_free(&pl);
+    return 0;
+}

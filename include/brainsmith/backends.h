@@ -132,4 +132,41 @@ int bs_report_rtlsim_performance(const char *path, const bs_vl_result *r, double
  * FINN's keys LUT, SRL, FF, BRAM_36K, BRAM_18K, URAM, DSP plus CARRY. */
 int bs_report_post_synth(const char *path, const bs_synth_result *r);
 
+/* ---- the whole backend flow on one design ---- */
+typedef struct bs_hw_flow_opts {
+    int64_t nframes;         /* frames simulated (>= 2 for an interval) */
+    double clk_ns;           /* for the rtlsim report (FINN synth_clk_period_ns) */
+    bool backpressure;       /* also run a random back-pressure pass */
+    bool synth_xc7, synth_xcup;
+    bool pnr_ice40;          /* synth_ice40 + nextpnr + icepack + icetime */
+    bs_synth_target ice40;   /* BS_SYNTH_ICE40_UP5K or _HX8K */
+    double ice40_mhz;        /* nextpnr --freq */
+    const char *cache_dir;   /* Verilator model cache (NULL: <outdir>/vl-cache) */
+} bs_hw_flow_opts;
+
+typedef struct bs_hw_flow_result {
+    bs_vl_result sim;        /* the full-rate run */
+    int64_t bp_mismatches;   /* from the back-pressure run (-1 = not run) */
+    int64_t est_cycles;      /* FINN: max over nodes of the expected cycles */
+    double interval;         /* measured cycles per frame in steady state */
+    bs_synth_result xc7, xcup, ice40;
+    bs_pnr_result pnr;
+    double t_build, t_sim, t_xc7, t_xcup, t_ice40_synth;  /* seconds per step */
+} bs_hw_flow_result;
+
+/* Emits d into <outdir>/src, builds and runs the Verilator model on the
+ * inputs (d->in order, nframes frames), checks it bit-exact against the
+ * chain golden model (BS_EVERIFY naming the first bad beat otherwise), and
+ * runs the enabled synthesis / P&R steps.  Writes <outdir>/report/
+ * rtlsim_performance.json, post_synth_resources.json (xc7, else xcup) and
+ * ice40_pnr.json (fmax, utilisation, bitstream path). */
+int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdir,
+                   const bs_hw_flow_opts *o, bs_hw_flow_result *r);
+
+/* The demo network: a hand-made 3-layer MLP (32 -> 16 -> 16 -> 10, 2-bit
+ * weights and activations, FIFOs, LabelSelect) with deterministic weights
+ * that fits an iCE40 UP5K.  *d must be freed with bs_rtl_design_free; the
+ * weights live in static storage. */
+int bs_hw_demo_mlp(bs_rtl_design **d);
+
 #endif

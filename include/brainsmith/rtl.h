@@ -54,6 +54,8 @@ typedef struct bs_rtl_node {
     char inputDataType[24], weightDataType[24], outputDataType[24], accDataType[24];
     char dataType[24];        /* FIFO, DWC, StreamingMaxPool */
     char mem_mode[32];        /* internal_embedded | internal_decoupled | external */
+    char ram_style[16];       /* MVAU weights: auto | block | distributed ("" = auto);
+                                 auto = block when SF*NF > 128 words (FINN's rule) */
     const int64_t *weights;   /* MVAU: MW*MH values, W[i*MH + j] (MatMul orientation) */
     const int64_t *thresholds;/* MVAU/Thresholding: channels x numSteps, row-major */
 } bs_rtl_node;

@@ -133,8 +133,11 @@ int bs_rtl__emit_mvau(const bs_rtl_node *n, const char *mod, const char *dir, bs
         free(e);
         if (rc < 0) return rc;
     }
+    int wblock = !strcmp(n->ram_style, "block") ||
+                 ((!n->ram_style[0] || !strcmp(n->ram_style, "auto")) && hw.sf * hw.nf > 128);
     wrap_begin(v, mod, in, n_in, &out);
-    bs_strbuf_printf(v, "  bs_mvau #(.MW(%lld), .MH(%lld), .PE(%lld), .SIMD(%lld),\n"
+    bs_strbuf_printf(v, "  bs_mvau #(.WBLOCK(%d), ", wblock);
+    bs_strbuf_printf(v, ".MW(%lld), .MH(%lld), .PE(%lld), .SIMD(%lld),\n"
                      "    .IBITS(%d), .ISIGNED(%d), .WBITS(%d), .WSIGNED(%d), .ABITS(%d), .OBITS(%d),\n"
                      "    .NSTEPS(%lld), .TBITS(%d), .ACTVAL(%lld), .BINXNOR(%d), .EXTW(%d),\n"
                      "    .WFILE(\"%s_w.memh\"), .TFILE(\"%s_t.memh\")) core (\n",

@@ -152,6 +152,9 @@ int bs_rtl__mvau_hw(const bs_rtl_node *n, bs_rtl__mvau_hw_t *hw)
          "%s: MVAU: mem_mode '%s' is not internal_embedded, internal_decoupled or external",
          n->name, n->mem_mode);
     hw->external = !strcmp(n->mem_mode, "external");
+    NEED(!n->ram_style[0] || !strcmp(n->ram_style, "auto") || !strcmp(n->ram_style, "block") ||
+         !strcmp(n->ram_style, "distributed"),
+         "%s: MVAU: ram_style '%s' is not auto, block or distributed", n->name, n->ram_style);
     hw->sf = n->MW / n->SIMD;
     hw->nf = n->MH / n->PE;
     hw->abits = adt.bits + (adt.is_signed ? 0 : 1);

@@ -8,6 +8,8 @@
 // files the generator writes (FINN's internal_embedded / internal_decoupled
 // modes); with EXTW=1 the weights arrive on a stream instead (external).
 
+// WBLOCK selects block (1) or distributed (0) ROM for the weights
+// (distributed = "logic" for Yosys: ROM bits become LUT functions).
 // Matrix-Vector-Activation Unit: out = MultiThreshold(x . W) (or the raw
 // accumulator with NSTEPS=0, i.e. noActivation).  Input vector of MW
 // elements arrives as SF=MW/SIMD beats of SIMD elements and is buffered so
@@ -35,6 +37,7 @@ module bs_mvau #(
   parameter integer ACTVAL = 0,
   parameter integer BINXNOR = 0,
   parameter integer EXTW = 0,
+  parameter integer WBLOCK = 1,
   parameter WFILE = "w.memh",
   parameter TFILE = "t.memh"
 )(
@@ -96,8 +99,12 @@ module bs_mvau #(
   reg [WW-1:0] w1;
   reg [TW-1:0] t1;
   generate
-    if (EXTW == 0) begin : g_wrom
-      (* rom_style = "block" *) reg [WW-1:0] wrom [0:WD-1];
+    if (EXTW == 0 && WBLOCK != 0) begin : g_wrom
+      (* rom_style = "block", ram_style = "block" *) reg [WW-1:0] wrom [0:WD-1];
+      initial $readmemh(WFILE, wrom);
+      always @(posedge clk) if (!stall) w1 <= wrom[waddr];
+    end else if (EXTW == 0) begin : g_wlut
+      (* rom_style = "logic", ram_style = "logic" *) reg [WW-1:0] wrom [0:WD-1];
       initial $readmemh(WFILE, wrom);
       always @(posedge clk) if (!stall) w1 <= wrom[waddr];
     end else begin : g_wstream

@@ -27,15 +27,16 @@ module bs_fifo #(
   output wire [31:0]      count_o
 );
   localparam integer AW = (DEPTH <= 2) ? 1 : $clog2(DEPTH);
+  localparam integer CW = $clog2(DEPTH + 1);
   reg [WIDTH-1:0] mem [0:DEPTH-1];
   reg [AW-1:0] wp, rp;
-  reg [31:0] count;
+  reg [CW-1:0] count;
   wire push = in_valid & in_ready;
   wire pop  = out_valid & out_ready;
   assign in_ready  = (count < DEPTH);
   assign out_valid = (count != 0);
   assign out_data  = mem[rp];
-  assign count_o   = count;
+  assign count_o   = {{(32-CW){1'b0}}, count};
   always @(posedge clk) begin
     if (!rst_n) begin
       wp <= 0; rp <= 0; count <= 0;
@@ -45,8 +46,8 @@ module bs_fifo #(
         wp <= (wp == DEPTH - 1) ? {AW{1'b0}} : wp + 1'b1;
       end
       if (pop) rp <= (rp == DEPTH - 1) ? {AW{1'b0}} : rp + 1'b1;
-      if (push & ~pop) count <= count + 1;
-      else if (pop & ~push) count <= count - 1;
+      if (push & ~pop) count <= count + 1'b1;
+      else if (pop & ~push) count <= count - 1'b1;
     end
   end
 endmodule

@@ -44,6 +44,73 @@ static void synth_step(bs_rtl_design *d, const char *src, const char *out, bs_sy
     }
 }
 
+static void swg_node(bs_rtl_node *n, const char *name, int64_t dim, int64_t c, int64_t simd)
+{
+    bs_rtl_node_init(n, "ConvolutionInputGenerator_rtl", name);
+    n->IFMDim[0] = n->IFMDim[1] = dim; n->IFMChannels = c; n->SIMD = simd;
+    n->ConvKernelDim[0] = n->ConvKernelDim[1] = 3; n->OFMDim[0] = n->OFMDim[1] = dim - 2;
+    snprintf(n->inputDataType, sizeof n->inputDataType, "UINT2");
+}
+
+static void mp_node(bs_rtl_node *n, const char *name, int64_t dim, int64_t c)
+{
+    bs_rtl_node_init(n, "StreamingMaxPool_hls", name);
+    n->ImgDim[0] = n->ImgDim[1] = dim; n->PoolDim[0] = n->PoolDim[1] = 2; n->NumChannels = c; n->PE = c;
+    snprintf(n->dataType, sizeof n->dataType, "UINT2");
+}
+
+/* CNV topology at FINN's w1a1 folding (finn-reference §11), 2-bit types so
+ * that every kernel is one brainsmith generates; timing is type-independent. */
+static bs_rtl_design *cnv_chain(rc_pool *pl)
+{
+    static bs_rtl_node c[20];
+    int k = 0;
+    swg_node(&c[k++], "SWG_0", 32, 3, 3);
+    c[k++] = rc_mvau(pl, "MVAU_0", 27, 64, 16, 3, "UINT2", "INT2", "UINT2", 3, 900);
+    swg_node(&c[k++], "SWG_1", 30, 64, 32);
+    c[k++] = rc_mvau(pl, "MVAU_1", 576, 64, 32, 32, "UINT2", "INT2", "UINT2", 3, 784);
+    mp_node(&c[k++], "MaxPool_0", 28, 64);
+    swg_node(&c[k++], "SWG_2", 14, 64, 32);
+    c[k++] = rc_mvau(pl, "MVAU_2", 576, 128, 16, 32, "UINT2", "INT2", "UINT2", 3, 144);
+    swg_node(&c[k++], "SWG_3", 12, 128, 32);
+    c[k++] = rc_mvau(pl, "MVAU_3", 1152, 128, 16, 32, "UINT2", "INT2", "UINT2", 3, 100);
+    mp_node(&c[k++], "MaxPool_1", 10, 128);
+    swg_node(&c[k++], "SWG_4", 5, 128, 32);
+    c[k++] = rc_mvau(pl, "MVAU_4", 1152, 256, 4, 32, "UINT2", "INT2", "UINT2", 3, 9);
+    swg_node(&c[k++], "SWG_5", 3, 256, 32);
+    c[k++] = rc_mvau(pl, "MVAU_5", 2304, 256, 1, 32, "UINT2", "INT2", "UINT2", 3, 1);
+    c[k++] = rc_mvau(pl, "MVAU_6", 256, 512, 1, 4, "UINT2", "INT2", "UINT2", 3, 1);
+    c[k++] = rc_mvau(pl, "MVAU_7", 512, 512, 1, 8, "UINT2", "INT2", "UINT2", 3, 1);
+    c[k++] = rc_mvau(pl, "MVAU_8", 512, 10, 5, 1, "UINT2", "INT2", "INT16", 0, 1);
+    bs_rtl_node_init(&c[k], "LabelSelect_hls", "LabelSelect_0");
+    c[k].Labels = 10; c[k].K = 1;
+    snprintf(c[k].inputDataType, sizeof c[k].inputDataType, "INT16");
+    snprintf(c[k++].outputDataType, sizeof c[k - 1].outputDataType, "UINT8");
+    bs_rtl_design *d;
+    bs_rtl_design_opts o = {2, true};
+    if (bs_rtl_design_new("cnv_w1a1", c, (size_t)k, &o, &d) < 0) DIE("cnv design");
+    return d;
+}
+
+static void fifo_bench(bs_rtl_design *d, int64_t frames)
+{
+    int mx;
+    int64_t est = bs_rtl_design_max_cycles(d, &mx);
+    bs_rtl_fifo_sizing rep;
+    if (bs_rtl_size_fifos(d, frames, &rep) < 0) DIE("fifo sizing");
+    bs_rtl_fifosim fs;
+    int64_t t0 = bs_now_mono_ns();
+    if (bs_rtl_fifosim_run(d, frames, &fs) < 0) DIE("fifosim");
+    double one = (double)(bs_now_mono_ns() - t0) / 1e9;
+    printf("FIFO sizing %-9s %zu nodes, %lld frames: %.3f s (%lld model runs, %.1f ms each); cycles %lld "
+           "(unbounded FIFOs %lld), interval %.1f cycles/frame vs FINN max %lld; FIFO bits: max-occupancy+1 %lld "
+           "-> sized %lld\n", d->name, d->n_nodes, (long long)frames, rep.seconds, (long long)rep.sims, one * 1e3,
+           (long long)rep.final_cycles, (long long)rep.base_cycles,
+           (double)(fs.cycles - fs.latency) / (double)(frames - 1), (long long)est, (long long)rep.bits_maxocc,
+           (long long)rep.bits_final);
+    bs_rtl_fifosim_free(&fs);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) { fprintf(stderr, "usage: bench_rtl <workdir> [frames] [--no-synth]\n"); return 2; }
@@ -95,6 +162,36 @@ int main(int argc, char **argv)
     printf("cycles/frame %.2f vs FINN estimate %lld (%s): gap %+.2f%%; latency %lld cycles\n", interval,
            (long long)est, mx >= 0 ? d->nodes[mx].name : "-", 100.0 * (interval - (double)est) / (double)est,
            (long long)r.latency_cycles);
+    /* FIFO sizing with the cycle model (FINN: 87 s for a 4-layer MLP, 7,317 s for CNV-w4a4) */
+    fifo_bench(d, 4);
+    bs_rtl_design *cnv = cnv_chain(&pl);
+    fifo_bench(cnv, 3);
+    {
+        /* the sized CNV in Verilator: same cycles as the model, bit-exact */
+        char cdir[512];
+        snprintf(cdir, sizeof cdir, "%s/cnv", work);
+        bs_vl_model cm;
+        if (bs_vl_build(&cnv, 1, cdir, NULL, &cm) < 0) DIE("cnv verilator build");
+        int64_t **ci = rc_inputs(&pl, cnv, 3);
+        int64_t *ce = rc_alloc(&pl, (size_t)(3 * bs_rtl_stream_elems(&cnv->out.s)));
+        t0 = bs_now_mono_ms();
+        if (bs_rtl_design_golden(cnv, (const int64_t *const *)ci, 3, ce) < 0) DIE("cnv golden");
+        double gs = (double)(bs_now_mono_ms() - t0) / 1000;
+        if (bs_vl_write_data(&cm, 0, cnv, (const int64_t *const *)ci, ce, 3) < 0) DIE("cnv data");
+        bs_vl_run_opts co = {0, 0, 1, 2000000, 20};
+        bs_vl_result cr;
+        int64_t ccyc;
+        double cw;
+        if (bs_vl_run(&cm, &co, &cr, &ccyc, &cw) < 0) DIE("cnv run");
+        bs_rtl_fifosim fs;
+        bs_rtl_fifosim_run(cnv, 3, &fs);
+        printf("CNV Verilator (sized FIFOs): build %.1f s, %lld cycles in %.2f s (%.2f M cycles/s), %lld mismatches; "
+               "model %lld cycles (%s); golden %.1f s\n", cm.build_s, (long long)cr.cycles, cw,
+               (double)ccyc / cw / 1e6, (long long)cr.mismatches, (long long)fs.cycles,
+               fs.cycles == cr.cycles ? "equal" : "DIFFERENT", gs);
+        bs_rtl_fifosim_free(&fs);
+    }
+    bs_rtl_design_free(cnv);
     if (synth) {
         char out[600];
         snprintf(out, sizeof out, "%s/synth", dir);

@@ -152,6 +152,35 @@ static inline int64_t bs_rtl_stream_elems(const bs_rtl_stream *s) { return s->be
 /* Sum of FINN expected cycles and the max over nodes (the throughput bound). */
 int64_t bs_rtl_design_max_cycles(const bs_rtl_design *d, int *max_node);
 
+/* ---- cycle-level model and FIFO sizing ---- */
+/* A data-free model of the generated RTL's handshakes: every kernel's
+ * registers that decide TVALID/TREADY are mirrored exactly, so cycles and
+ * FIFO occupancies equal Verilator's for a full-rate source and an
+ * always-ready sink (extra inputs - in1_V, weights_V - always valid). */
+typedef struct bs_rtl_fifosim {
+    int64_t cycles;           /* cycle at which the last output beat arrived */
+    int64_t latency;          /* cycle at which frame 0's last output beat arrived */
+    int64_t out_beats;
+    bool deadlock;            /* nothing moved for a long time before the end */
+    int64_t *max_occ;         /* per node: max FIFO occupancy, -1 for non-FIFOs (malloc'd) */
+} bs_rtl_fifosim;
+int bs_rtl_fifosim_run(const bs_rtl_design *d, int64_t nframes, bs_rtl_fifosim *r);
+void bs_rtl_fifosim_free(bs_rtl_fifosim *r);
+
+typedef struct bs_rtl_fifo_sizing {
+    int64_t base_cycles;      /* nframes with unbounded FIFOs */
+    int64_t final_cycles;     /* with the chosen depths (== base_cycles) */
+    int64_t sims;             /* model runs used */
+    int64_t bits_maxocc;      /* sum depth*width after step 1 (max occupancy + 1) */
+    int64_t bits_final;       /* sum depth*width at the end */
+    double seconds;
+} bs_rtl_fifo_sizing;
+/* Sets the depth of every StreamingFIFO node of d: max occupancy + 1 with
+ * unbounded FIFOs over nframes (FINN's rtlsim method), then each FIFO shrunk by binary search to
+ * the smallest depth that keeps the total cycles of nframes unchanged (no
+ * throughput loss, no deadlock). */
+int bs_rtl_size_fifos(bs_rtl_design *d, int64_t nframes, bs_rtl_fifo_sizing *rep);
+
 /* ---- packing ---- */
 /* Writes elems (nbeats*s->lanes values) as hex lines, one beat per line,
  * width_padded/4 digits (MSB first). Values are masked to the element bits. */

@@ -200,6 +200,13 @@ static void test_kernels_sim(void **state)
         double gap = cases[i].exp_cycles ? (interval - (double)cases[i].exp_cycles) / (double)cases[i].exp_cycles : 0;
         print_message("%-20s %8lld %8.1f %8lld %6.1f%%\n", cases[i].d->name, (long long)r->latency_cycles,
                       interval, (long long)cases[i].exp_cycles, 100 * gap);
+        /* the data-free cycle model must agree exactly with Verilator */
+        bs_rtl_fifosim fs;
+        assert_int_equal(bs_rtl_fifosim_run(cases[i].d, NFRAMES, &fs), 0);
+        if (fs.cycles != r->cycles || fs.latency != r->latency_cycles || fs.deadlock)
+            fail_msg("%s: cycle model %lld/%lld cycles (latency/total) vs Verilator %lld/%lld", cases[i].d->name,
+                     (long long)fs.latency, (long long)fs.cycles, (long long)r->latency_cycles, (long long)r->cycles);
+        bs_rtl_fifosim_free(&fs);
         if (cases[i].tol > 0 && (gap > cases[i].tol || gap < -cases[i].tol))
             fail_msg("%s: %.1f cycles per frame vs FINN's %lld (> %.0f%% apart)", cases[i].d->name, interval,
                      (long long)cases[i].exp_cycles, 100 * cases[i].tol);
@@ -217,8 +224,70 @@ static void test_kernels_sim(void **state)
     rc_free(&pool);
 }
 
+/* FIFO sizing with the cycle model, confirmed by Verilator: the sized chains
+ * keep the throughput of unbounded FIFOs, stay bit-exact under back-pressure
+ * and take exactly the cycles the model predicted. */
+static void test_fifo_sizing(void **state)
+{
+    bs_tool_info ti;
+    if (bs_tool_probe("verilator", &ti) < 0) { print_message("SKIP: %s\n", bs_error_msg()); exit(77); }
+    rc_pool pl = {0};
+    bs_rtl_node ch[4];
+    /* SWG (continuous) -> MVAU (bursty: SF reads, then NF-1 folds without input) */
+    bs_rtl_node_init(&ch[0], "ConvolutionInputGenerator_rtl", "SWG_0");
+    ch[0].IFMDim[0] = ch[0].IFMDim[1] = 8; ch[0].IFMChannels = 4; ch[0].SIMD = 4;
+    ch[0].ConvKernelDim[0] = ch[0].ConvKernelDim[1] = 3; ch[0].OFMDim[0] = ch[0].OFMDim[1] = 6;
+    snprintf(ch[0].inputDataType, sizeof ch[0].inputDataType, "UINT2");
+    ch[1] = rc_mvau(&pl, "MVAU_0", 36, 8, 2, 4, "UINT2", "INT2", "UINT2", 3, 36);
+    ch[2] = rc_mvau(&pl, "MVAU_1", 8, 4, 1, 8, "UINT2", "INT2", "UINT2", 3, 36);
+    bs_rtl_design *d[2];
+    bs_rtl_design_opts o = {1, true};
+    assert_int_equal(bs_rtl_design_new("sized_conv", ch, 3, &o, &d[0]), 0);
+    ch[0] = rc_mvau(&pl, "MVAU_0", 64, 32, 4, 16, "UINT2", "INT2", "UINT2", 3, 1);
+    ch[1] = rc_mvau(&pl, "MVAU_1", 32, 32, 8, 4, "UINT2", "INT2", "UINT2", 3, 1);
+    ch[2] = rc_mvau(&pl, "MVAU_2", 32, 10, 2, 32, "UINT2", "INT2", "INT12", 0, 1);
+    assert_int_equal(bs_rtl_design_new("sized_mlp", ch, 3, &o, &d[1]), 0);
+    const int64_t frames = 4;
+    bs_rtl_fifo_sizing rep[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(bs_rtl_size_fifos(d[i], frames, &rep[i]), 0);
+        print_message("%s: %lld cycles/%lld frames, FIFO bits %lld (max occupancy) -> %lld, %lld model runs, %.3f s\n",
+                      d[i]->name, (long long)rep[i].final_cycles, (long long)frames, (long long)rep[i].bits_maxocc,
+                      (long long)rep[i].bits_final, (long long)rep[i].sims, rep[i].seconds);
+        assert_int_equal(rep[i].final_cycles, rep[i].base_cycles);
+        assert_true(rep[i].bits_final <= rep[i].bits_maxocc);
+    }
+    const char *bin = getenv("BS_BINARY_DIR");
+    char work[512];
+    snprintf(work, sizeof work, "%s/tests/rtl/work-fifo", bin ? bin : ".");
+    bs_vl_model m;
+    if (bs_vl_build(d, 2, work, cache_dir(), &m) < 0) fail_msg("%s", bs_error_msg());
+    for (int i = 0; i < 2; i++) {
+        int64_t **in = rc_inputs(&pl, d[i], frames);
+        int64_t *exp = rc_alloc(&pl, (size_t)(frames * bs_rtl_stream_elems(&d[i]->out.s)));
+        assert_int_equal(bs_rtl_design_golden(d[i], (const int64_t *const *)in, frames, exp), 0);
+        assert_int_equal(bs_vl_write_data(&m, (size_t)i, d[i], (const int64_t *const *)in, exp, frames), 0);
+    }
+    bs_vl_result res[2];
+    bs_vl_run_opts full = {0, 0, 3, 1000000, 50};
+    assert_int_equal(bs_vl_run(&m, &full, res, NULL, NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res[i].mismatches, 0);
+        assert_int_equal(res[i].cycles, rep[i].final_cycles);
+    }
+    bs_vl_run_opts bp = {30, 40, 4, 1000000, 100};
+    assert_int_equal(bs_vl_run(&m, &bp, res, NULL, NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(res[i].mismatches, 0);
+        assert_int_equal(res[i].extra_beats, 0);
+        assert_int_equal(res[i].out_beats, res[i].expected_beats);
+        bs_rtl_design_free(d[i]);
+    }
+    rc_free(&pl);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_kernels_sim)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_kernels_sim), cmocka_unit_test(test_fifo_sizing)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,7 @@ static int cmd_demo(bs_cli *cli, int argc, char **argv)
     o.pnr_ice40 = true;
     o.ice40 = BS_SYNTH_ICE40_UP5K;
     o.ice40_mhz = 12;
+    o.size_fifos = true;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
@@ -126,6 +127,7 @@ static int cmd_demo(bs_cli *cli, int argc, char **argv)
     const int64_t *ins[1] = {in};
     bs_hw_flow_result r;
     rc = bs_hw_flow_run(d, ins, out, &o, &r);
+    if (rc == 0 && !r.model_agrees) rc = bs_error_set(BS_EVERIFY, "cycle model disagrees with Verilator");
     free(in);
     if (rc < 0) { bs_rtl_design_free(d); return bs_cli_fail(cli, rc); }
     if (json) {
@@ -152,6 +154,9 @@ static int cmd_demo(bs_cli *cli, int argc, char **argv)
         printf("rtlsim: %lld frames bit-exact (also under back-pressure), %.2f cycles/frame, FINN estimate %lld, "
                "latency %lld cycles\n", (long long)frames, r.interval, (long long)r.est_cycles,
                (long long)r.sim.latency_cycles);
+        printf("FIFO sizing (cycle model): %lld runs in %.3f s, FIFO bits %lld -> %lld; model %s Verilator\n",
+               (long long)r.fifo.sims, r.fifo.seconds, (long long)r.fifo.bits_maxocc, (long long)r.fifo.bits_final,
+               r.model_agrees ? "agrees with" : "DISAGREES with");
         printf("xc7 (yosys): LUT %lld  FF %lld  CARRY %lld  BRAM18 %lld  BRAM36 %lld  DSP %lld\n",
                (long long)r.xc7.total.lut, (long long)r.xc7.total.ff, (long long)r.xc7.total.carry,
                (long long)r.xc7.total.bram18, (long long)r.xc7.total.bram36, (long long)r.xc7.total.dsp);

@@ -142,6 +142,7 @@ typedef struct bs_hw_flow_opts {
     bs_synth_target ice40;   /* BS_SYNTH_ICE40_UP5K or _HX8K */
     double ice40_mhz;        /* nextpnr --freq */
     const char *cache_dir;   /* Verilator model cache (NULL: <outdir>/vl-cache) */
+    bool size_fifos;         /* size the FIFOs of d with the cycle model first */
 } bs_hw_flow_opts;
 
 typedef struct bs_hw_flow_result {
@@ -152,14 +153,18 @@ typedef struct bs_hw_flow_result {
     bs_synth_result xc7, xcup, ice40;
     bs_pnr_result pnr;
     double t_build, t_sim, t_xc7, t_xcup, t_ice40_synth;  /* seconds per step */
+    bs_rtl_fifo_sizing fifo;  /* when opts.size_fifos */
+    bool model_agrees;       /* cycle model == Verilator (cycles and latency) */
 } bs_hw_flow_result;
 
 /* Emits d into <outdir>/src, builds and runs the Verilator model on the
  * inputs (d->in order, nframes frames), checks it bit-exact against the
  * chain golden model (BS_EVERIFY naming the first bad beat otherwise), and
  * runs the enabled synthesis / P&R steps.  Writes <outdir>/report/
- * rtlsim_performance.json, post_synth_resources.json (xc7, else xcup) and
- * ice40_pnr.json (fmax, utilisation, bitstream path). */
+ * rtlsim_performance.json, rtlsim_layer_stalls.json (per node, from the
+ * cycle model once it agrees with Verilator), post_synth_resources.json
+ * (xc7, else xcup), ice40_pnr.json (fmax, utilisation, bitstream path) and
+ * <outdir>/final_hw_config.json (folding and FIFO depths). */
 int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdir,
                    const bs_hw_flow_opts *o, bs_hw_flow_result *r);
 

@@ -163,6 +163,8 @@ typedef struct bs_rtl_fifosim {
     int64_t out_beats;
     bool deadlock;            /* nothing moved for a long time before the end */
     int64_t *max_occ;         /* per node: max FIFO occupancy, -1 for non-FIFOs (malloc'd) */
+    int64_t *stall_out;       /* per node: cycles with out_valid & ~out_ready (back-pressured) */
+    int64_t *starve_in;       /* per node: cycles with in0 ready & ~valid (waiting for input) */
 } bs_rtl_fifosim;
 int bs_rtl_fifosim_run(const bs_rtl_design *d, int64_t nframes, bs_rtl_fifosim *r);
 void bs_rtl_fifosim_free(bs_rtl_fifosim *r);
@@ -180,6 +182,11 @@ typedef struct bs_rtl_fifo_sizing {
  * the smallest depth that keeps the total cycles of nframes unchanged (no
  * throughput loss, no deadlock). */
 int bs_rtl_size_fifos(bs_rtl_design *d, int64_t nframes, bs_rtl_fifo_sizing *rep);
+/* Writes FINN's final_hw_config.json for d: {"Defaults": {}, "<node>": {...}}
+ * with the folding attributes of each node, FIFO depth/impl_style/ram_style
+ * for StreamingFIFO nodes and inFIFODepths/outFIFODepths from the FIFOs
+ * around each node (0 where there is none). */
+int bs_rtl_write_hw_config(const bs_rtl_design *d, const char *path);
 
 /* ---- packing ---- */
 /* Writes elems (nbeats*s->lanes values) as hex lines, one beat per line,

@@ -45,6 +45,11 @@ int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdi
     r->bp_mismatches = -1;
     int64_t nf = o->nframes >= 2 ? o->nframes : 2;
     int rc;
+    if (o->size_fifos && (rc = bs_rtl_size_fifos(d, nf, &r->fifo)) < 0) return rc;
+    char path[700];
+    if ((rc = bs_mkdir_p(outdir)) < 0) return rc;
+    snprintf(path, sizeof path, "%s/final_hw_config.json", outdir);
+    if ((rc = bs_rtl_write_hw_config(d, path)) < 0) return rc;
     bs_vl_model m;
     if ((rc = bs_vl_build(&d, 1, outdir, o->cache_dir, &m)) < 0) return rc;
     r->t_build = m.build_s;
@@ -79,9 +84,32 @@ int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdi
                             (long long)s->extra_beats, s->timeout ? ", timeout" : "");
     r->est_cycles = bs_rtl_design_max_cycles(d, NULL);
     r->interval = (double)(s->cycles - s->latency_cycles) / (double)(nf - 1);
-    char path[700];
     snprintf(path, sizeof path, "%s/report/rtlsim_performance.json", outdir);
     if ((rc = bs_report_rtlsim_performance(path, s, o->clk_ns > 0 ? o->clk_ns : 10.0)) < 0) return rc;
+    /* per-layer stalls from the cycle model, trusted only when it agrees */
+    bs_rtl_fifosim fs;
+    if ((rc = bs_rtl_fifosim_run(d, nf, &fs)) < 0) return rc;
+    r->model_agrees = fs.cycles == s->cycles && fs.latency == s->latency_cycles;
+    if (r->model_agrees) {
+        cJSON *j = cJSON_CreateObject();
+        for (size_t i = 0; i < d->n_nodes; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "backpressure_cycles", (double)fs.stall_out[i]);
+            cJSON_AddNumberToObject(e, "input_starved_cycles", (double)fs.starve_in[i]);
+            if (fs.max_occ[i] >= 0) cJSON_AddNumberToObject(e, "maxcount", (double)fs.max_occ[i]);
+            cJSON_AddItemToObject(j, d->nodes[i].name, e);
+        }
+        char *txt = bs_json_print_py(j, 2);
+        cJSON_Delete(j);
+        snprintf(path, sizeof path, "%s/report/rtlsim_layer_stalls.json", outdir);
+        rc = txt ? bs_write_file_atomic(path, txt, strlen(txt)) : bs_error_set(BS_ENOMEM, "stalls");
+        free(txt);
+    } else {
+        bs_log(BS_LOG_WARN, "%s: cycle model (%lld cycles) disagrees with Verilator (%lld); no stall report",
+               d->name, (long long)fs.cycles, (long long)s->cycles);
+    }
+    bs_rtl_fifosim_free(&fs);
+    if (rc < 0) return rc;
     char sd[700];
     snprintf(sd, sizeof sd, "%s/synth", outdir);
     if (o->synth_xc7) {

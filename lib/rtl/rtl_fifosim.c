@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "brainsmith/error.h"
+#include "brainsmith/json.h"
 
 enum { K_FIFO, K_MVAU, K_THR, K_DWC_UP, K_DWC_DN, K_DWC_EQ, K_LS, K_ADD, K_SWG, K_MP };
 
@@ -231,7 +232,13 @@ int bs_rtl_fifosim_run(const bs_rtl_design *d, int64_t nframes, bs_rtl_fifosim *
     int rc = build(d, &s, &k);
     if (rc < 0) return rc;
     r->max_occ = malloc(sizeof *r->max_occ * d->n_nodes);
-    if (!r->max_occ) { free(s); return bs_error_set(BS_ENOMEM, "fifosim"); }
+    r->stall_out = calloc(d->n_nodes, sizeof *r->stall_out);
+    r->starve_in = calloc(d->n_nodes, sizeof *r->starve_in);
+    if (!r->max_occ || !r->stall_out || !r->starve_in) {
+        free(s);
+        bs_rtl_fifosim_free(r);
+        return bs_error_set(BS_ENOMEM, "fifosim");
+    }
     int64_t in_total = nframes * d->in[0].s.beats, out_total = nframes * d->out.s.beats;
     int64_t per_frame = d->out.s.beats, sent = 0, idle = 0;
     int64_t est = bs_rtl_design_max_cycles(d, NULL);
@@ -250,6 +257,8 @@ int bs_rtl_fifosim_run(const bs_rtl_design *d, int64_t nframes, bs_rtl_fifosim *
             bool in_fire = s[i].in_valid && s[i].in_ready;
             bool out_fire = s[i].out_valid && s[i].out_ready;
             moved |= in_fire || out_fire;
+            if (s[i].out_valid && !s[i].out_ready) r->stall_out[s[i].node]++;
+            if (s[i].in_ready && !s[i].in_valid) r->starve_in[s[i].node]++;
             if (i == 0 && in_fire) sent++;
             if (i == k - 1 && out_fire) {
                 r->out_beats++;
@@ -271,7 +280,9 @@ int bs_rtl_fifosim_run(const bs_rtl_design *d, int64_t nframes, bs_rtl_fifosim *
 void bs_rtl_fifosim_free(bs_rtl_fifosim *r)
 {
     free(r->max_occ);
-    r->max_occ = NULL;
+    free(r->stall_out);
+    free(r->starve_in);
+    r->max_occ = r->stall_out = r->starve_in = NULL;
 }
 
 static int64_t fifo_bits(const bs_rtl_design *d)
@@ -343,4 +354,49 @@ int bs_rtl_size_fifos(bs_rtl_design *d, int64_t nframes, bs_rtl_fifo_sizing *rep
     rep->bits_final = fifo_bits(d);
     rep->seconds = (double)(bs_now_mono_ns() - t0) / 1e9;
     return 0;
+}
+
+/* ---- final_hw_config.json ---- */
+static bool is_op(const bs_rtl_node *n, const char *base)
+{
+    const bs_rtl_gen *g = bs_rtl_gen_find(n->op);
+    return g && !strcmp(g->op, base);
+}
+
+int bs_rtl_write_hw_config(const bs_rtl_design *d, const char *path)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "Defaults", cJSON_CreateObject());
+    for (size_t i = 0; i < d->n_nodes; i++) {
+        const bs_rtl_node *n = &d->nodes[i];
+        cJSON *o = cJSON_CreateObject();
+        if (is_op(n, "StreamingFIFO")) {
+            cJSON_AddStringToObject(o, "ram_style", "auto");
+            cJSON_AddNumberToObject(o, "depth", (double)n->depth);
+            cJSON_AddStringToObject(o, "impl_style", "rtl");
+            cJSON_AddItemToObject(o, "inFIFODepths", cJSON_CreateIntArray((const int[]){0}, 1));
+            cJSON_AddItemToObject(o, "outFIFODepths", cJSON_CreateIntArray((const int[]){0}, 1));
+        } else {
+            if (is_op(n, "MVAU") || is_op(n, "Thresholding") || is_op(n, "LabelSelect") ||
+                is_op(n, "AddStreams") || is_op(n, "StreamingMaxPool"))
+                cJSON_AddNumberToObject(o, "PE", (double)n->PE);
+            if (is_op(n, "MVAU") || is_op(n, "ConvolutionInputGenerator"))
+                cJSON_AddNumberToObject(o, "SIMD", (double)n->SIMD);
+            if (is_op(n, "MVAU")) {
+                cJSON_AddStringToObject(o, "ram_style", n->ram_style[0] ? n->ram_style : "auto");
+                cJSON_AddStringToObject(o, "mem_mode", n->mem_mode);
+            }
+            int in_d = i > 0 && is_op(&d->nodes[i - 1], "StreamingFIFO") ? (int)d->nodes[i - 1].depth : 0;
+            int out_d = i + 1 < d->n_nodes && is_op(&d->nodes[i + 1], "StreamingFIFO") ? (int)d->nodes[i + 1].depth : 0;
+            cJSON_AddItemToObject(o, "inFIFODepths", cJSON_CreateIntArray(&in_d, 1));
+            cJSON_AddItemToObject(o, "outFIFODepths", cJSON_CreateIntArray(&out_d, 1));
+        }
+        cJSON_AddItemToObject(j, n->name, o);
+    }
+    char *txt = bs_json_print_py(j, 2);
+    cJSON_Delete(j);
+    if (!txt) return bs_error_set(BS_ENOMEM, "%s", path);
+    int rc = bs_write_file_atomic(path, txt, strlen(txt));
+    free(txt);
+    return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "brainsmith/backends.h"
 #include "brainsmith/error.h"
+#include "brainsmith/json.h"
 #include "brainsmith/rtl.h"
 #include "rtl_cases.h"
 
@@ -257,6 +258,24 @@ static void test_fifo_sizing(void **state)
         assert_int_equal(rep[i].final_cycles, rep[i].base_cycles);
         assert_true(rep[i].bits_final <= rep[i].bits_maxocc);
     }
+    /* FINN's final_hw_config.json carries the depths */
+    char *dir = bs_test_mkdtemp("hwcfg"), *cfg = bs_path_join(dir, "final_hw_config.json");
+    assert_int_equal(bs_rtl_write_hw_config(d[0], cfg), 0);
+    cJSON *j;
+    assert_int_equal(bs_json_load_file(cfg, &j), 0);
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "Defaults"));
+    for (size_t i = 0; i < d[0]->n_nodes; i++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, d[0]->nodes[i].name);
+        assert_non_null(e);
+        int64_t dep;
+        if (strstr(d[0]->nodes[i].name, "StreamingFIFO")) {
+            assert_int_equal(bs_json_get_i64(e, "depth", &dep), 0);
+            assert_int_equal(dep, d[0]->nodes[i].depth);
+        }
+    }
+    cJSON_Delete(j);
+    free(cfg);
+    bs_test_rmdir(dir);
     const char *bin = getenv("BS_BINARY_DIR");
     char work[512];
     snprintf(work, sizeof work, "%s/tests/rtl/work-fifo", bin ? bin : ".");

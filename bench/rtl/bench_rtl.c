@@ -147,17 +147,16 @@ int main(int argc, char **argv)
     if (bs_vl_write_data(&m, 0, d, (const int64_t *const *)in, exp, frames) < 0) DIE("data");
     bs_vl_run_opts ro = {0, 0, 1, frames * 200 + 10000, 20};
     bs_vl_result r;
-    int64_t cyc = 0;
-    double wall = 0;
+    bs_vl_timing tm;
     t0 = bs_now_mono_ms();
-    if (bs_vl_run(&m, &ro, &r, &cyc, &wall) < 0) DIE("run");
+    if (bs_vl_run(&m, &ro, &r, &tm) < 0) DIE("run");
     double total = (double)(bs_now_mono_ms() - t0) / 1000;
     int mx;
     int64_t est = bs_rtl_design_max_cycles(d, &mx);
     double interval = (double)(r.cycles - r.latency_cycles) / (double)(frames - 1);
-    printf("verilator run: %lld cycles in %.3f s = %.2f M cycles/s (process incl. loading %.2f s); "
-           "%lld/%lld beats, %lld mismatches, %lld extra\n", (long long)cyc, wall, (double)cyc / wall / 1e6,
-           total, (long long)r.out_beats, (long long)r.expected_beats, (long long)r.mismatches,
+    printf("verilator run: %lld cycles in %.3f s wall = %.2f M cycles/s (%.2f M cycles per CPU-second; "
+           "process incl. loading %.2f s); %lld/%lld beats, %lld mismatches, %lld extra\n", (long long)tm.cycles,
+           tm.wall_s, (double)tm.cycles / tm.wall_s / 1e6, (double)tm.cycles / tm.cpu_s / 1e6, total, (long long)r.out_beats, (long long)r.expected_beats, (long long)r.mismatches,
            (long long)r.extra_beats);
     printf("cycles/frame %.2f vs FINN estimate %lld (%s): gap %+.2f%%; latency %lld cycles\n", interval,
            (long long)est, mx >= 0 ? d->nodes[mx].name : "-", 100.0 * (interval - (double)est) / (double)est,
@@ -180,14 +179,13 @@ int main(int argc, char **argv)
         if (bs_vl_write_data(&cm, 0, cnv, (const int64_t *const *)ci, ce, 3) < 0) DIE("cnv data");
         bs_vl_run_opts co = {0, 0, 1, 2000000, 20};
         bs_vl_result cr;
-        int64_t ccyc;
-        double cw;
-        if (bs_vl_run(&cm, &co, &cr, &ccyc, &cw) < 0) DIE("cnv run");
+        bs_vl_timing ct;
+        if (bs_vl_run(&cm, &co, &cr, &ct) < 0) DIE("cnv run");
         bs_rtl_fifosim fs;
         bs_rtl_fifosim_run(cnv, 3, &fs);
         printf("CNV Verilator (sized FIFOs): build %.1f s, %lld cycles in %.2f s (%.2f M cycles/s), %lld mismatches; "
-               "model %lld cycles (%s); golden %.1f s\n", cm.build_s, (long long)cr.cycles, cw,
-               (double)ccyc / cw / 1e6, (long long)cr.mismatches, (long long)fs.cycles,
+               "model %lld cycles (%s); golden %.1f s\n", cm.build_s, (long long)cr.cycles, ct.wall_s,
+               (double)ct.cycles / ct.wall_s / 1e6, (long long)cr.mismatches, (long long)fs.cycles,
                fs.cycles == cr.cycles ? "equal" : "DIFFERENT", gs);
         bs_rtl_fifosim_free(&fs);
     }

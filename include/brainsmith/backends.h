@@ -77,12 +77,17 @@ typedef struct bs_vl_result {
     bool timeout;            /* max_cycles reached before all outputs arrived */
 } bs_vl_result;
 
+/* Simulation speed of one run (the cycles/s benchmark). */
+typedef struct bs_vl_timing {
+    int64_t cycles;          /* clock cycles simulated (all designs at once) */
+    double wall_s;           /* wall time of the simulation loop */
+    double cpu_s;            /* CPU time of the simulation loop (shared machines) */
+} bs_vl_timing;
+
 /* Runs the model (cwd = m->srcdir): every design is simulated at once with
  * its own random TVALID gaps / TREADY stalls.  res has m->n_designs
- * entries.  *sim_cycles and *wall_s (may be NULL) give the total cycles
- * simulated and the wall time, for the cycles/s benchmark. */
-int bs_vl_run(const bs_vl_model *m, const bs_vl_run_opts *o, bs_vl_result *res,
-              int64_t *sim_cycles, double *wall_s);
+ * entries; t (may be NULL) receives the speed. */
+int bs_vl_run(const bs_vl_model *m, const bs_vl_run_opts *o, bs_vl_result *res, bs_vl_timing *t);
 
 /* ---- Yosys ---- */
 typedef enum { BS_SYNTH_XC7, BS_SYNTH_XCUP, BS_SYNTH_ICE40_UP5K, BS_SYNTH_ICE40_HX8K } bs_synth_target;

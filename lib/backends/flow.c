@@ -63,7 +63,7 @@ int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdi
     if (o->backpressure) {
         bs_vl_run_opts bp = {25, 40, 1, maxc, 100};
         bs_vl_result br;
-        if ((rc = bs_vl_run(&m, &bp, &br, NULL, NULL)) < 0) return rc;
+        if ((rc = bs_vl_run(&m, &bp, &br, NULL)) < 0) return rc;
         r->bp_mismatches = br.mismatches;
         if (br.mismatches || br.extra_beats || br.timeout || br.out_beats != br.expected_beats)
             return bs_error_set(BS_EVERIFY, "%s: rtlsim with back-pressure differs from the golden model: "
@@ -72,9 +72,8 @@ int bs_hw_flow_run(bs_rtl_design *d, const int64_t *const *in, const char *outdi
                                 (long long)br.first_mismatch, (long long)br.extra_beats, br.timeout ? ", timeout" : "");
     }
     bs_vl_run_opts full = {0, 0, 1, maxc, 32};
-    double wall = 0;
     int64_t t0 = bs_now_mono_ms();
-    if ((rc = bs_vl_run(&m, &full, &r->sim, NULL, &wall)) < 0) return rc;
+    if ((rc = bs_vl_run(&m, &full, &r->sim, NULL)) < 0) return rc;
     r->t_sim = (double)(bs_now_mono_ms() - t0) / 1000.0;
     const bs_vl_result *s = &r->sim;
     if (s->mismatches || s->extra_beats || s->timeout || s->out_beats != s->expected_beats)

@@ -46,12 +46,12 @@ static void test_mlp_e2e(void **state)
     assert_int_equal(bs_vl_write_data(&m, 0, d, (const int64_t *const *)in, exp, NFRAMES), 0);
     bs_vl_result r;
     bs_vl_run_opts bp = {25, 50, 5, 100000, 100};
-    if (bs_vl_run(&m, &bp, &r, NULL, NULL) < 0) fail_msg("%s", bs_error_msg());
+    if (bs_vl_run(&m, &bp, &r, NULL) < 0) fail_msg("%s", bs_error_msg());
     assert_int_equal(r.mismatches, 0);
     assert_int_equal(r.extra_beats, 0);
     assert_int_equal(r.out_beats, NFRAMES);
     bs_vl_run_opts full = {0, 0, 1, 100000, 20};
-    if (bs_vl_run(&m, &full, &r, NULL, NULL) < 0) fail_msg("%s", bs_error_msg());
+    if (bs_vl_run(&m, &full, &r, NULL) < 0) fail_msg("%s", bs_error_msg());
     assert_int_equal(r.mismatches, 0);
     int64_t est = bs_rtl_design_max_cycles(d, NULL);
     double interval = (double)(r.cycles - r.latency_cycles) / (NFRAMES - 1);

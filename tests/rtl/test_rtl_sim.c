@@ -177,7 +177,7 @@ static void test_kernels_sim(void **state)
     for (uint32_t seed = 1; seed <= 3; seed++) {
         bs_vl_run_opts o = {30, 40, seed, 200000, 200};
         memset(res, 0, sizeof res);
-        rc = bs_vl_run(&m, &o, res, NULL, NULL);
+        rc = bs_vl_run(&m, &o, res, NULL);
         if (rc < 0) fail_msg("run: %s", bs_error_msg());
         for (int i = 0; i < ncases; i++) {
             bs_vl_result *r = &res[i];
@@ -190,7 +190,7 @@ static void test_kernels_sim(void **state)
     }
     /* 2: full rate, cycles per frame vs FINN */
     bs_vl_run_opts o = {0, 0, 7, 200000, 50};
-    rc = bs_vl_run(&m, &o, res, NULL, NULL);
+    rc = bs_vl_run(&m, &o, res, NULL);
     if (rc < 0) fail_msg("run: %s", bs_error_msg());
     print_message("%-20s %8s %8s %8s %7s\n", "design", "latency", "interval", "FINN", "gap");
     for (int i = 0; i < ncases; i++) {
@@ -219,7 +219,7 @@ static void test_kernels_sim(void **state)
     assert_int_equal(bs_vl_write_data(&m, (size_t)victim, cases[victim].d,
                                       (const int64_t *const *)cases[victim].in, cases[victim].exp, NFRAMES), 0);
     bs_vl_run_opts o3 = {30, 40, 11, 200000, 50};
-    assert_int_equal(bs_vl_run(&m, &o3, res, NULL, NULL), 0);
+    assert_int_equal(bs_vl_run(&m, &o3, res, NULL), 0);
     for (int i = 0; i < ncases; i++) assert_int_equal(res[i].mismatches, i == victim ? 1 : 0);
     for (int i = 0; i < ncases; i++) bs_rtl_design_free(cases[i].d);
     rc_free(&pool);
@@ -289,13 +289,13 @@ static void test_fifo_sizing(void **state)
     }
     bs_vl_result res[2];
     bs_vl_run_opts full = {0, 0, 3, 1000000, 50};
-    assert_int_equal(bs_vl_run(&m, &full, res, NULL, NULL), 0);
+    assert_int_equal(bs_vl_run(&m, &full, res, NULL), 0);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(res[i].mismatches, 0);
         assert_int_equal(res[i].cycles, rep[i].final_cycles);
     }
     bs_vl_run_opts bp = {30, 40, 4, 1000000, 100};
-    assert_int_equal(bs_vl_run(&m, &bp, res, NULL, NULL), 0);
+    assert_int_equal(bs_vl_run(&m, &bp, res, NULL), 0);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(res[i].mismatches, 0);
         assert_int_equal(res[i].extra_beats, 0);

@@ -186,7 +186,7 @@ static int gen_tb(bs_rtl_design *const *ds, size_t n, bs_strbuf *top, bs_strbuf 
 
 static const char *vl_flags[] = {"--cc", "--exe", "--build", "-j", "2", "-O3", "--x-assign", "fast",
                                  "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-                                 "-Wno-style", "-MAKEFLAGS", "OPT_FAST=-O2 OPT_GLOBAL=-O2", "--top-module", "bs_tb_top"};
+                                 "-Wno-style", "-MAKEFLAGS", "OPT_FAST=-O3 OPT_GLOBAL=-O2", "--top-module", "bs_tb_top"};
 
 int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, const char *cache_dir,
                 bs_vl_model *m)

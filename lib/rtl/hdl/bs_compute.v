@@ -129,21 +129,29 @@ module bs_mvau #(
     end
   end
 
-  // ---- stage 2: PE dot products of SIMD lanes
-  reg v2, first2, last2;
-  reg [TW-1:0] t2;
-  reg [PE*ABITS-1:0] dot2;
-  wire [PE*ABITS-1:0] dot_c;
-  // Constant lane indices everywhere (generate): cheap to simulate (no
-  // variable selects into wide words) and the same logic for synthesis.
-  // XNOR mode is a popcount per PE ($countones: one instruction in C++).
+  // ---- stages 2-4, one generate block per PE: dot product of SIMD lanes
+  // (stage 2), accumulation over the SF folds (3), activation (4).  Every
+  // lane index is a constant, so Verilator emits straight-line code on
+  // native words (no selects into wide vectors) and Yosys sees the same
+  // logic.  XNOR mode is a popcount ($countones: one instruction in C++).
+  reg v2, first2, last2, v3;
+  wire [PE*OBITS-1:0] od_c;
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      v2 <= 0; first2 <= 0; last2 <= 0; v3 <= 0;
+    end else if (!stall) begin
+      v2 <= v1; first2 <= first1; last2 <= last1;
+      v3 <= v2 & last2;
+    end
+  end
   genvar gp, gs;
   generate
     for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
+      wire signed [ABITS-1:0] dot;
       if (BINXNOR != 0) begin : g_xnor
         wire [SIMD-1:0] xn = ~(x1[SIMD-1:0] ^ w1[gp*SIMD +: SIMD]);
         wire [ABITS-1:0] pc = $countones(xn);
-        assign dot_c[gp*ABITS +: ABITS] = pc;
+        assign dot = pc;
       end else begin : g_mac
         wire signed [PW-1:0] prod [0:SIMD-1];
         for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_simd
@@ -158,61 +166,37 @@ module bs_mvau #(
           sum = 0;
           for (s = 0; s < SIMD; s = s + 1) sum = sum + prod[s];
         end
-        assign dot_c[gp*ABITS +: ABITS] = sum;
+        assign dot = sum;
+      end
+      reg signed [ABITS-1:0] dot2, acc, accf3;
+      reg [TS*TBITS-1:0] t2, t3;
+      wire signed [ABITS-1:0] acc_c = (first2 ? {ABITS{1'b0}} : acc) + dot2;
+      always @(posedge clk) begin
+        if (!stall) begin
+          dot2 <= dot;
+          t2 <= t1[gp*TS*TBITS +: TS*TBITS];
+          t3 <= t2;
+          if (v2) acc <= acc_c;
+          if (v2 & last2) accf3 <= acc_c;
+        end
+      end
+      if (NSTEPS > 0) begin : g_act
+        reg signed [TBITS-1:0] t_s;
+        integer k, cnt;
+        always @* begin
+          cnt = ACTVAL;
+          for (k = 0; k < TS; k = k + 1) begin
+            t_s = t3[k*TBITS +: TBITS];
+            if (accf3 >= t_s) cnt = cnt + 1;
+          end
+        end
+        assign od_c[gp*OBITS +: OBITS] = cnt[OBITS-1:0];
+      end else begin : g_noact
+        wire signed [OBITS-1:0] o = accf3;
+        assign od_c[gp*OBITS +: OBITS] = o;
       end
     end
   endgenerate
-  always @(posedge clk) begin
-    if (!rst_n) begin
-      v2 <= 0; first2 <= 0; last2 <= 0;
-    end else if (!stall) begin
-      v2 <= v1; first2 <= first1; last2 <= last1; t2 <= t1;
-      dot2 <= dot_c;
-    end
-  end
-
-  // ---- stage 3: accumulate over the SF input folds
-  reg v3;
-  reg [TW-1:0] t3;
-  reg [PE*ABITS-1:0] acc, accf3;
-  reg [PE*ABITS-1:0] acc_c;
-  integer q;
-  always @* begin
-    for (q = 0; q < PE; q = q + 1)
-      acc_c[q*ABITS +: ABITS] = (first2 ? {ABITS{1'b0}} : acc[q*ABITS +: ABITS]) + dot2[q*ABITS +: ABITS];
-  end
-  always @(posedge clk) begin
-    if (!rst_n) begin
-      v3 <= 0;
-    end else if (!stall) begin
-      v3 <= v2 & last2;
-      t3 <= t2;
-      if (v2) acc <= acc_c;
-      if (v2 & last2) accf3 <= acc_c;
-    end
-  end
-
-  // ---- stage 4: activation (thresholds) into the output register
-  reg [PE*OBITS-1:0] od_c;
-  reg signed [ABITS-1:0] a_s;
-  reg signed [TBITS-1:0] t_s;
-  integer r, k, cnt;
-  always @* begin
-    od_c = 0;
-    for (r = 0; r < PE; r = r + 1) begin
-      a_s = accf3[r*ABITS +: ABITS];
-      if (NSTEPS > 0) begin
-        cnt = ACTVAL;
-        for (k = 0; k < TS; k = k + 1) begin
-          t_s = t3[(r*TS+k)*TBITS +: TBITS];
-          if (a_s >= t_s) cnt = cnt + 1;
-        end
-        od_c[r*OBITS +: OBITS] = cnt[OBITS-1:0];
-      end else begin
-        od_c[r*OBITS +: OBITS] = a_s;
-      end
-    end
-  end
   always @(posedge clk) begin
     if (!rst_n) begin
       out_valid <= 1'b0;

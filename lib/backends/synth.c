@@ -83,8 +83,11 @@ static int gen_ice40_top(const bs_rtl_design *d, const char *srcdir)
                      d->name);
     for (int i = 0; i < d->n_in; i++) {
         int w = d->in[i].s.width_padded, k = (w + 63) / 64;
-        bs_strbuf_printf(&v, "  wire [%d:0] rep%d = {%d{lfsr[%d:0], lfsr[63:%d]}};\n", k * 64 - 1, i, k,
-                         63 - i, 64 - i);
+        if (i == 0)
+            bs_strbuf_printf(&v, "  wire [%d:0] rep0 = {%d{lfsr}};\n", k * 64 - 1, k);
+        else /* input i sees the LFSR rotated by i bits */
+            bs_strbuf_printf(&v, "  wire [%d:0] rep%d = {%d{lfsr[%d:0], lfsr[63:%d]}};\n", k * 64 - 1, i, k,
+                             63 - i, 64 - i);
     }
     int ow = d->out.s.width_padded;
     bs_strbuf_printf(&v, "  wire [%d:0] od;\n  wire ov;\n  %s u (.ap_clk(clk), .ap_rst_n(por[3])", ow - 1, d->name);

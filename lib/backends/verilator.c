@@ -202,6 +202,8 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     snprintf(m->srcdir, sizeof m->srcdir, "%s", src);
     free(src);
     if ((rc = bs_mkdir_p(m->srcdir)) < 0) return rc;
+    if (n == 0 || n > 32)
+        return bs_error_set(BS_EINVAL, "verilator: %zu designs in one model (1..32)", n);
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < k; j++)
             if (!strcmp(designs[k]->name, designs[j]->name))
@@ -265,7 +267,7 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     char *files[40];
     size_t nf = 0;
     files[nf++] = bs_path_join(m->srcdir, "bs_rtl_lib.v");
-    for (size_t k = 0; k < n && nf < 36; k++) {
+    for (size_t k = 0; k < n; k++) {
         char fn[128];
         snprintf(fn, sizeof fn, "%s.v", designs[k]->name);
         files[nf++] = bs_path_join(m->srcdir, fn);

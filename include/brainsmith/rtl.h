@@ -60,6 +60,16 @@ typedef struct bs_rtl_node {
     const int64_t *thresholds;/* MVAU/Thresholding: channels x numSteps, row-major */
 } bs_rtl_node;
 
+/* Fills n from a node loaded by the kernel registry (lib/kernels, with FINN
+ * defaults applied): every FINN attribute the generators read, INTS
+ * attributes as [H, W] pairs (numInputVectors as its product), FIFO/DWC
+ * element counts from normal_shape/shape and folded_shape[-1].  weights and
+ * thresholds stay NULL (they are initializers in the graph), and so does an
+ * MVAU's numSteps (the threshold tensor's second dimension).
+ * BS_EUNSUPPORTED for an op without a generator. */
+struct bs_knode;
+int bs_rtl_node_from_knode(const struct bs_knode *kn, bs_rtl_node *n);
+
 /* Sets FINN's defaults (PE=SIMD=1, numInputVectors=1, Stride=Dilation=1,
  * accDataType INT32, mem_mode internal_decoupled, depth 2, ...) and the
  * op and name. */

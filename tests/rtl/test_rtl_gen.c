@@ -5,6 +5,7 @@
 #include "../test_util.h"
 
 #include "brainsmith/error.h"
+#include "brainsmith/kernels.h"
 #include "brainsmith/rtl.h"
 #include "rtl_cases.h"
 
@@ -185,11 +186,47 @@ static void test_design_emit(void **s)
     rc_free(&pl);
 }
 
+/* the kernel registry's node (FINN attributes + defaults) feeds the generator */
+static void test_from_knode(void **s)
+{
+    const char *js = "{\"MW\": 64, \"MH\": 32, \"PE\": 4, \"SIMD\": 8, \"inputDataType\": \"UINT2\","
+                     " \"weightDataType\": \"INT2\", \"outputDataType\": \"UINT2\", \"accDataType\": \"INT10\","
+                     " \"numInputVectors\": [1, 3, 3], \"mem_mode\": \"internal_embedded\"}";
+    cJSON *j = cJSON_Parse(js);
+    assert_non_null(j);
+    bs_kattr_src src;
+    bs_kattr_json st;
+    bs_kattr_src_json(&src, &st, j);
+    bs_knode kn;
+    const bs_kernel *k = bs_kernel_find("MVAU_hls");
+    assert_non_null(k);
+    if (bs_knode_load(&kn, k, &src, "MVAU_hls_3", BS_FINN_AUTO) < 0) fail_msg("%s", bs_error_msg());
+    bs_rtl_node n;
+    assert_int_equal(bs_rtl_node_from_knode(&kn, &n), 0);
+    assert_string_equal(n.name, "MVAU_hls_3");
+    assert_int_equal(n.MW, 64);
+    assert_int_equal(n.PE, 4);
+    assert_int_equal(n.numInputVectors, 9);
+    assert_string_equal(n.accDataType, "INT10");
+    assert_string_equal(n.mem_mode, "internal_embedded");
+    rc_pool pl = {0};
+    n.weights = rc_alloc(&pl, 64 * 32);
+    n.thresholds = rc_thresholds(&pl, 32, 3, -20, 20);
+    n.numSteps = 3;   /* MVAU: from the threshold tensor's shape, not an attribute */
+    if (bs_rtl_node_check(&n) < 0) fail_msg("%s", bs_error_msg());
+    /* FINN's expected cycles agree between the registry and the generator */
+    int64_t kc;
+    assert_int_equal(bs_knode_cycles(&kn, &kc), 0);
+    assert_int_equal(kc, bs_rtl_node_cycles(&n));
+    cJSON_Delete(j);
+    rc_free(&pl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dt), cmocka_unit_test(test_table), cmocka_unit_test(test_folding_errors),
         cmocka_unit_test(test_pack), cmocka_unit_test(test_golden), cmocka_unit_test(test_cycles),
-        cmocka_unit_test(test_design_emit)};
+        cmocka_unit_test(test_design_emit), cmocka_unit_test(test_from_knode)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

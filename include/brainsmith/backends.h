@@ -49,7 +49,7 @@ typedef struct bs_vl_model {
  * of them side by side (ports d<k>_<port>) and a C++ test bench, and builds
  * it with `verilator --cc --exe --build` into <cache_dir>/<key> (cache_dir
  * NULL = <workdir>/vl-cache) unless that build exists.  Init files are read
- * at run time, so changing weights does not rebuild.  1..32 designs. */
+ * at run time, so changing weights does not rebuild.  1..64 designs. */
 int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, const char *cache_dir,
                 bs_vl_model *m);
 

@@ -50,7 +50,11 @@ typedef struct bs_rtl_node {
     int64_t inWidth, outWidth;/* StreamingDataWidthConverter (bits) */
     int64_t elems;            /* FIFO/DWC: elements per frame (prod(normal_shape)) */
     int64_t IFMChannels, IFMDim[2], OFMDim[2], ConvKernelDim[2], Stride[2], Dilation[2];
-    int64_t ImgDim[2], PoolDim[2];
+    int64_t ImgDim[2], PoolDim[2];   /* StreamingMaxPool; FMPadding; GlobalAccPool: H, W */
+    int64_t Padding[4];       /* FMPadding: top, left, bottom, right */
+    char Func[16];            /* ChannelwiseOp: cmp_le | cmp_ge | add | mul */
+    char paramDataType[24];   /* ChannelwiseOp */
+    const int64_t *params;    /* ChannelwiseOp: one parameter per channel */
     char inputDataType[24], weightDataType[24], outputDataType[24], accDataType[24];
     char dataType[24];        /* FIFO, DWC, StreamingMaxPool */
     char mem_mode[32];        /* internal_embedded | internal_decoupled | external */
@@ -115,6 +119,11 @@ int bs_rtl_node_check(const bs_rtl_node *n);
 int bs_rtl_node_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out);
 int bs_rtl_node_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out);
 int64_t bs_rtl_node_cycles(const bs_rtl_node *n);
+
+/* Kernels: MVAU, Thresholding, StreamingFIFO, StreamingDataWidthConverter,
+ * LabelSelect, AddStreams, ConvolutionInputGenerator, StreamingMaxPool,
+ * FMPadding, ChannelwiseOp, GlobalAccPool (numInputVectors = batch N,
+ * ImgDim = the pooled H, W). */
 
 /* ---- designs: the stitched top level ---- */
 typedef struct bs_rtl_design_opts {

@@ -202,8 +202,8 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     snprintf(m->srcdir, sizeof m->srcdir, "%s", src);
     free(src);
     if ((rc = bs_mkdir_p(m->srcdir)) < 0) return rc;
-    if (n == 0 || n > 32)
-        return bs_error_set(BS_EINVAL, "verilator: %zu designs in one model (1..32)", n);
+    if (n == 0 || n > 64)
+        return bs_error_set(BS_EINVAL, "verilator: %zu designs in one model (1..64)", n);
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < k; j++)
             if (!strcmp(designs[k]->name, designs[j]->name))
@@ -256,7 +256,7 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     if ((rc = bs_mkdir_p(tmp)) < 0) return rc;
     char log[700];
     snprintf(log, sizeof log, "%s/build.log", tmp);
-    const char *argv[64];
+    const char *argv[32 + 64 + 4];
     size_t a = 0;
     argv[a++] = vi.path;
     for (size_t i = 0; i < sizeof vl_flags / sizeof vl_flags[0]; i++) argv[a++] = vl_flags[i];
@@ -264,7 +264,7 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     argv[a++] = tmp;
     argv[a++] = "-o";
     argv[a++] = "Vtb";
-    char *files[40];
+    char *files[64 + 4];
     size_t nf = 0;
     files[nf++] = bs_path_join(m->srcdir, "bs_rtl_lib.v");
     for (size_t k = 0; k < n; k++) {

@@ -277,6 +277,56 @@ int bs_rtl__emit_maxpool(const bs_rtl_node *n, const char *mod, const char *dir,
     return 0;
 }
 
+int bs_rtl__emit_fmpad(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v)
+{
+    bs_rtl_stream in[BS_RTL_MAX_IN], out;
+    int n_in, rc;
+    if ((rc = bs_rtl_node_streams(n, in, &n_in, &out)) < 0) return rc;
+    wrap_begin(v, mod, in, n_in, &out);
+    bs_strbuf_printf(v, "  bs_fmpad #(.IH(%lld), .IW(%lld), .PT(%lld), .PL(%lld), .PB(%lld), .PR(%lld), .CF(%lld), "
+                     ".W(%d)) core (\n", (long long)n->ImgDim[0], (long long)n->ImgDim[1],
+                     (long long)n->Padding[0], (long long)n->Padding[1], (long long)n->Padding[2],
+                     (long long)n->Padding[3], (long long)(n->NumChannels / n->SIMD), in[0].width);
+    wrap_ports(v, &in[0], false);
+    bs_strbuf_puts(v, ");\nendmodule\n");
+    return 0;
+}
+
+int bs_rtl__emit_chanop(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v)
+{
+    bs_rtl_stream in[BS_RTL_MAX_IN], out;
+    int n_in, rc;
+    if ((rc = bs_rtl_node_streams(n, in, &n_in, &out)) < 0) return rc;
+    bs_rtl_dt pdt;
+    bs_rtl_dt_parse(n->paramDataType, &pdt);
+    int pbits = pdt.bits + (pdt.is_signed ? 0 : 1);
+    char *p = memh_path(dir, mod, "p");
+    rc = write_words(p, n->params, n->NumChannels / n->PE, (int)n->PE, pbits, 0);
+    free(p);
+    if (rc < 0) return rc;
+    wrap_begin(v, mod, in, n_in, &out);
+    bs_strbuf_printf(v, "  bs_chanop #(.NC(%lld), .PE(%lld), .IBITS(%d), .ISIGNED(%d), .PBITS(%d), .OBITS(%d), "
+                     ".FUNC(%d), .PFILE(\"%s_p.memh\")) core (\n", (long long)n->NumChannels, (long long)n->PE,
+                     in[0].dt.bits, in[0].dt.is_signed, pbits, out.dt.bits, bs_rtl__chanop_func(n), mod);
+    wrap_ports(v, &in[0], false);
+    bs_strbuf_puts(v, ");\nendmodule\n");
+    return 0;
+}
+
+int bs_rtl__emit_gap(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v)
+{
+    bs_rtl_stream in[BS_RTL_MAX_IN], out;
+    int n_in, rc;
+    if ((rc = bs_rtl_node_streams(n, in, &n_in, &out)) < 0) return rc;
+    wrap_begin(v, mod, in, n_in, &out);
+    bs_strbuf_printf(v, "  bs_gap #(.NPIX(%lld), .CF(%lld), .PE(%lld), .IBITS(%d), .ISIGNED(%d), .OBITS(%d)) core (\n",
+                     (long long)(n->ImgDim[0] * n->ImgDim[1]), (long long)(n->NumChannels / n->PE),
+                     (long long)n->PE, in[0].dt.bits, in[0].dt.is_signed, out.dt.bits);
+    wrap_ports(v, &in[0], false);
+    bs_strbuf_puts(v, ");\nendmodule\n");
+    return 0;
+}
+
 /* ---- designs ---- */
 static bool valid_ident(const char *s)
 {

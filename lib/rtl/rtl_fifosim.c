@@ -15,7 +15,7 @@
 #include "brainsmith/error.h"
 #include "brainsmith/json.h"
 
-enum { K_FIFO, K_MVAU, K_THR, K_DWC_UP, K_DWC_DN, K_DWC_EQ, K_LS, K_ADD, K_SWG, K_MP };
+enum { K_FIFO, K_MVAU, K_THR, K_DWC_UP, K_DWC_DN, K_DWC_EQ, K_LS, K_ADD, K_SWG, K_MP, K_PAD, K_GAP };
 
 typedef struct ns {
     int kind;
@@ -23,6 +23,7 @@ typedef struct ns {
     /* parameters */
     int64_t depth, SF, NF, N, NB, K;
     int64_t IH, IW, CF, KH, KW, SH, SW, DH, DW, OH, OW, BUFD, TOT, PKH, PKW;
+    int64_t PT, PL, NPIX;
     /* state */
     int64_t count, sf, nf, cnt, ko, wr, oy, ox, ky, kx, cf, y, x, py, px;
     bool v1, l1, v2, l2, v3, ov, emit, rd_done;
@@ -64,7 +65,16 @@ static int build(const bs_rtl_design *d, ns **out, int *count)
         q->node = (int)i;
         if (!strcmp(op, "StreamingFIFO")) { q->kind = K_FIFO; q->depth = n->depth; }
         else if (!strcmp(op, "MVAU")) { q->kind = K_MVAU; q->SF = n->MW / n->SIMD; q->NF = n->MH / n->PE; }
-        else if (!strcmp(op, "Thresholding")) q->kind = K_THR;
+        else if (!strcmp(op, "Thresholding") || !strcmp(op, "ChannelwiseOp")) q->kind = K_THR;
+        else if (!strcmp(op, "FMPadding")) {
+            q->kind = K_PAD;
+            q->IH = n->ImgDim[0]; q->IW = n->ImgDim[1]; q->PT = n->Padding[0]; q->PL = n->Padding[1];
+            q->OH = q->IH + n->Padding[0] + n->Padding[2]; q->OW = q->IW + n->Padding[1] + n->Padding[3];
+            q->CF = n->NumChannels / n->SIMD;
+        } else if (!strcmp(op, "GlobalAccPool")) {
+            q->kind = K_GAP;
+            q->NPIX = n->ImgDim[0] * n->ImgDim[1]; q->CF = n->NumChannels / n->PE;
+        }
         else if (!strcmp(op, "LabelSelect")) { q->kind = K_LS; q->NB = n->Labels / n->PE; q->K = n->K; }
         else if (!strcmp(op, "AddStreams")) q->kind = K_ADD;
         else if (!strcmp(op, "ConvolutionInputGenerator")) {
@@ -123,6 +133,11 @@ static bool in_ready_of(const ns *q)
         return !wr_done && q->wr < min_need + q->BUFD;
     }
     case K_MP: return !q->ov || q->out_ready;
+    case K_GAP: return !q->ov || q->out_ready;
+    case K_PAD: {
+        bool pad = q->oy < q->PT || q->oy >= q->PT + q->IH || q->ox < q->PL || q->ox >= q->PL + q->IW;
+        return (!q->ov || q->out_ready) && !pad;
+    }
     }
     return false;
 }
@@ -201,6 +216,31 @@ static void step(ns *q, bool in_fire, bool out_fire)
         }
         break;
     }
+    case K_PAD: {
+        bool take = !q->ov || q->out_ready;
+        bool pad = q->oy < q->PT || q->oy >= q->PT + q->IH || q->ox < q->PL || q->ox >= q->PL + q->IW;
+        bool fire = take && (pad ? (q->emit || q->in_valid) : q->in_valid);
+        bool last = q->oy == q->OH - 1 && q->ox == q->OW - 1 && q->cf == q->CF - 1;
+        if (take) {
+            q->ov = fire;
+            if (fire) {
+                q->emit = !last;   /* 'active': the frame has started */
+                if (q->cf != q->CF - 1) q->cf++;
+                else { q->cf = 0;
+                    if (q->ox != q->OW - 1) q->ox++;
+                    else { q->ox = 0; q->oy = q->oy != q->OH - 1 ? q->oy + 1 : 0; } }
+            }
+        }
+        break;
+    }
+    case K_GAP:
+        if (q->ov && q->out_ready) q->ov = false;
+        if (in_fire) {
+            if (q->y == q->NPIX - 1) q->ov = true;
+            if (q->cf != q->CF - 1) q->cf++;
+            else { q->cf = 0; q->y = q->y != q->NPIX - 1 ? q->y + 1 : 0; }
+        }
+        break;
     case K_MP: {
         bool in_win = q->ox < q->OW && q->y < q->OH * q->PKH;
         if (q->ov && q->out_ready) q->ov = false;

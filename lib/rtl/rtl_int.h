@@ -31,6 +31,10 @@ int bs_rtl__emit_dwc(const bs_rtl_node *n, const char *mod, const char *dir, bs_
 int bs_rtl__emit_labelselect(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
 int bs_rtl__emit_addstreams(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
 int bs_rtl__emit_swg(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
+int bs_rtl__emit_fmpad(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
+int bs_rtl__emit_chanop(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
+int bs_rtl__emit_gap(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
+int bs_rtl__chanop_func(const bs_rtl_node *n);
 int bs_rtl__emit_maxpool(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
 
 /* The embedded Verilog library (generated from the hdl directory at build time). */

@@ -585,6 +585,178 @@ static int64_t mp_cycles(const bs_rtl_node *n)
     return (int64_t)((double)(W * W) * (1.0 + 1.0 / (double)(kw * kw)));
 }
 
+/* ================= FMPadding ================= */
+static int pad_check(const bs_rtl_node *n)
+{
+    bs_rtl_dt i;
+    int rc = parse_dt(n, "inputDataType", n->inputDataType, &i);
+    if (rc < 0) return rc;
+    NEED(n->NumChannels > 0 && n->SIMD > 0 && n->NumChannels % n->SIMD == 0,
+         "%s: FMPadding: SIMD=%lld does not divide NumChannels=%lld", n->name, (long long)n->SIMD,
+         (long long)n->NumChannels);
+    NEED(n->ImgDim[0] > 0 && n->ImgDim[1] > 0, "%s: FMPadding: ImgDim must be > 0", n->name);
+    for (int k = 0; k < 4; k++) NEED(n->Padding[k] >= 0, "%s: FMPadding: negative padding", n->name);
+    return 0;
+}
+
+static int pad_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
+{
+    int rc = pad_check(n);
+    if (rc < 0) return rc;
+    bs_rtl_dt i;
+    bs_rtl_dt_parse(n->inputDataType, &i);
+    int64_t cf = n->NumChannels / n->SIMD, oh = n->ImgDim[0] + n->Padding[0] + n->Padding[2],
+            ow = n->ImgDim[1] + n->Padding[1] + n->Padding[3];
+    stream(&in[0], "in0_V", (int)n->SIMD, &i, n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * cf);
+    *n_in = 1;
+    stream(out, "out_V", (int)n->SIMD, &i, n->numInputVectors * oh * ow * cf);
+    return 0;
+}
+
+static int pad_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
+{
+    int64_t H = n->ImgDim[0], W = n->ImgDim[1], C = n->NumChannels, o = 0;
+    int64_t oh = H + n->Padding[0] + n->Padding[2], ow = W + n->Padding[1] + n->Padding[3];
+    for (int64_t f = 0; f < nframes * n->numInputVectors; f++) {
+        const int64_t *x = in[0] + f * H * W * C;
+        for (int64_t y = 0; y < oh; y++)
+            for (int64_t xx = 0; xx < ow; xx++) {
+                int64_t iy = y - n->Padding[0], ix = xx - n->Padding[1];
+                bool pad = iy < 0 || iy >= H || ix < 0 || ix >= W;
+                for (int64_t c = 0; c < C; c++) out[o++] = pad ? 0 : x[(iy * W + ix) * C + c];
+            }
+    }
+    return 0;
+}
+
+static int64_t pad_cycles(const bs_rtl_node *n)
+{
+    return (n->NumChannels / n->SIMD) * n->numInputVectors * (n->ImgDim[0] + n->Padding[0] + n->Padding[2]) *
+           (n->ImgDim[1] + n->Padding[1] + n->Padding[3]);
+}
+
+/* ================= ChannelwiseOp ================= */
+int bs_rtl__chanop_func(const bs_rtl_node *n)
+{
+    static const char *f[] = {"cmp_le", "cmp_ge", "add", "mul"};
+    const char *fn = n->Func[0] ? n->Func : "cmp_le";
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(fn, f[i])) return i;
+    return -1;
+}
+
+static int cw_check(const bs_rtl_node *n)
+{
+    bs_rtl_dt i, p, o;
+    int rc;
+    if ((rc = parse_dt(n, "inputDataType", n->inputDataType, &i)) < 0) return rc;
+    if ((rc = parse_dt(n, "paramDataType", n->paramDataType, &p)) < 0) return rc;
+    if ((rc = parse_dt(n, "outputDataType", n->outputDataType, &o)) < 0) return rc;
+    NEED(bs_rtl__chanop_func(n) >= 0, "%s: ChannelwiseOp: Func '%s' is not cmp_le, cmp_ge, add or mul", n->name,
+         n->Func);
+    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
+         "%s: ChannelwiseOp: PE=%lld does not divide NumChannels=%lld", n->name, (long long)n->PE,
+         (long long)n->NumChannels);
+    NEED(n->params, "%s: ChannelwiseOp: no parameters", n->name);
+    NEED(!i.bipolar && !p.bipolar, "%s: ChannelwiseOp: BIPOLAR is not supported", n->name);
+    for (int64_t c = 0; c < n->NumChannels; c++)
+        NEED(value_fits(&p, n->params[c]), "%s: ChannelwiseOp: parameter %lld (channel %lld) does not fit %s",
+             n->name, (long long)n->params[c], (long long)c, p.name);
+    return 0;
+}
+
+static int cw_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
+{
+    int rc = cw_check(n);
+    if (rc < 0) return rc;
+    bs_rtl_dt i, o;
+    bs_rtl_dt_parse(n->inputDataType, &i);
+    bs_rtl_dt_parse(n->outputDataType, &o);
+    int64_t beats = n->numInputVectors * n->NumChannels / n->PE;
+    stream(&in[0], "in0_V", (int)n->PE, &i, beats);
+    *n_in = 1;
+    stream(out, "out_V", (int)n->PE, &o, beats);
+    return 0;
+}
+
+static int cw_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
+{
+    int f = bs_rtl__chanop_func(n);
+    int64_t total = nframes * n->numInputVectors * n->NumChannels;
+    for (int64_t e = 0; e < total; e++) {
+        int64_t x = in[0][e], p = n->params[e % n->NumChannels];
+        out[e] = f == 0 ? x <= p : f == 1 ? x >= p : f == 2 ? x + p : x * p;
+    }
+    return 0;
+}
+
+static int64_t cw_cycles(const bs_rtl_node *n) { return n->numInputVectors * n->NumChannels / n->PE; }
+
+/* ================= GlobalAccPool ================= */
+static int gap_dts(const bs_rtl_node *n, bs_rtl_dt *i, bs_rtl_dt *o)
+{
+    int rc = parse_dt(n, "inputDataType", n->inputDataType, i);
+    if (rc < 0) return rc;
+    NEED(!i->bipolar, "%s: GlobalAccPool: BIPOLAR is not supported", n->name);
+    int64_t px = n->ImgDim[0] * n->ImgDim[1];
+    /* FINN: smallest(H*W*min) for signed inputs, else smallest(H*W*max) */
+    memset(o, 0, sizeof *o);
+    if (i->is_signed) {
+        o->is_signed = true;
+        o->bits = bits_signed(-px * (1ll << (i->bits - 1)));
+    } else {
+        uint64_t mx = (uint64_t)px * ((1ull << i->bits) - 1);
+        o->bits = 1;
+        while (o->bits < 63 && (mx >> o->bits)) o->bits++;
+    }
+    if (o->bits <= i->bits) o->bits = i->bits + 1;
+    snprintf(o->name, sizeof o->name, "%sINT%d", o->is_signed ? "" : "U", o->bits);
+    NEED(o->bits <= 32, "%s: GlobalAccPool: sums need %d bits (> 32)", n->name, o->bits);
+    return 0;
+}
+
+static int gap_check(const bs_rtl_node *n)
+{
+    bs_rtl_dt i, o;
+    int rc = gap_dts(n, &i, &o);
+    if (rc < 0) return rc;
+    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
+         "%s: GlobalAccPool: PE=%lld does not divide NumChannels=%lld", n->name, (long long)n->PE,
+         (long long)n->NumChannels);
+    NEED(n->ImgDim[0] > 0 && n->ImgDim[1] > 0, "%s: GlobalAccPool: ImgDim (H, W) must be > 0", n->name);
+    return 0;
+}
+
+static int gap_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
+{
+    int rc = gap_check(n);
+    if (rc < 0) return rc;
+    bs_rtl_dt i, o;
+    gap_dts(n, &i, &o);
+    int64_t cf = n->NumChannels / n->PE;
+    stream(&in[0], "in0_V", (int)n->PE, &i, n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * cf);
+    *n_in = 1;
+    stream(out, "out_V", (int)n->PE, &o, n->numInputVectors * cf);
+    return 0;
+}
+
+static int gap_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
+{
+    int64_t px = n->ImgDim[0] * n->ImgDim[1], C = n->NumChannels;
+    for (int64_t v = 0; v < nframes * n->numInputVectors; v++)
+        for (int64_t c = 0; c < C; c++) {
+            int64_t s = 0;
+            for (int64_t p = 0; p < px; p++) s += in[0][(v * px + p) * C + c];
+            out[v * C + c] = s;
+        }
+    return 0;
+}
+
+static int64_t gap_cycles(const bs_rtl_node *n)
+{
+    return n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * n->NumChannels / n->PE + n->NumChannels / n->PE;
+}
+
 /* ================= the table ================= */
 static const bs_rtl_gen gens[] = {
     {"MVAU", "bs_mvau", "matrix-vector-activation unit: MultiThreshold(x.W), PE x SIMD folding, "
@@ -605,6 +777,12 @@ static const bs_rtl_gen gens[] = {
      swg_check, swg_streams, swg_golden, swg_cycles, bs_rtl__emit_swg},
     {"StreamingMaxPool", "bs_maxpool", "non-overlapping max pooling (stride = kernel)",
      mp_check, mp_streams, mp_golden, mp_cycles, bs_rtl__emit_maxpool},
+    {"FMPadding", "bs_fmpad", "zero padding of a feature map (top, left, bottom, right)",
+     pad_check, pad_streams, pad_golden, pad_cycles, bs_rtl__emit_fmpad},
+    {"ChannelwiseOp", "bs_chanop", "per-channel cmp_le / cmp_ge / add / mul with a parameter ROM",
+     cw_check, cw_streams, cw_golden, cw_cycles, bs_rtl__emit_chanop},
+    {"GlobalAccPool", "bs_gap", "per-channel sum over all pixels (global average pool numerator)",
+     gap_check, gap_streams, gap_golden, gap_cycles, bs_rtl__emit_gap},
 };
 
 size_t bs_rtl_gen_count(void) { return sizeof gens / sizeof gens[0]; }
@@ -620,6 +798,9 @@ const bs_rtl_gen *bs_rtl_gen_find(const char *op)
     if (!strcmp(base, "MatrixVectorActivation") || !strcmp(base, "StreamingFCLayer_Batch")) return &gens[0];
     if (!strcmp(base, "Thresholding_Batch")) return &gens[1];
     if (!strcmp(base, "StreamingMaxPool_Batch")) return &gens[7];
+    if (!strcmp(base, "FMPadding_Batch")) return &gens[8];
+    if (!strcmp(base, "ChannelwiseOp_Batch")) return &gens[9];
+    if (!strcmp(base, "GlobalAccPool_Batch")) return &gens[10];
     return NULL;
 }
 

@@ -27,7 +27,9 @@ static void test_dt(void **s)
 
 static void test_table(void **s)
 {
-    assert_true(bs_rtl_gen_count() >= 8);
+    assert_true(bs_rtl_gen_count() >= 11);
+    assert_non_null(bs_rtl_gen_find("FMPadding_rtl"));
+    assert_non_null(bs_rtl_gen_find("GlobalAccPool_hls"));
     assert_non_null(bs_rtl_gen_find("MVAU_hls"));
     assert_non_null(bs_rtl_gen_find("MVAU_rtl"));
     assert_non_null(bs_rtl_gen_find("StreamingFCLayer_Batch"));

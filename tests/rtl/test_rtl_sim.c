@@ -16,7 +16,7 @@
 #include "rtl_cases.h"
 
 #define NFRAMES 3
-#define MAXD 40
+#define MAXD 64
 
 typedef struct tcase {
     bs_rtl_design *d;
@@ -130,6 +130,34 @@ static void build_cases(void)
     n.ImgDim[0] = n.ImgDim[1] = 7; n.PoolDim[0] = n.PoolDim[1] = 3; n.NumChannels = 2; n.PE = 1;
     snprintf(n.dataType, sizeof n.dataType, "INT4");
     one("maxpool_k3_signed", n, 0);
+    /* FMPadding, ChannelwiseOp, GlobalAccPool */
+    bs_rtl_node_init(&n, "FMPadding_rtl", "FMPadding_rtl_0");
+    n.ImgDim[0] = 3; n.ImgDim[1] = 4; n.Padding[0] = 1; n.Padding[1] = 2; n.Padding[2] = 0; n.Padding[3] = 1;
+    n.NumChannels = 4; n.SIMD = 2;
+    snprintf(n.inputDataType, sizeof n.inputDataType, "INT4");
+    one("fmpad", n, 0.10);
+    static const char *funcs[4] = {"cmp_le", "cmp_ge", "add", "mul"};
+    for (int f = 0; f < 4; f++) {
+        bs_rtl_node_init(&n, "ChannelwiseOp_hls", "ChannelwiseOp_hls_0");
+        n.NumChannels = 6; n.PE = f % 2 ? 3 : 2; n.numInputVectors = 4;
+        snprintf(n.Func, sizeof n.Func, "%s", funcs[f]);
+        snprintf(n.inputDataType, sizeof n.inputDataType, "INT4");
+        snprintf(n.paramDataType, sizeof n.paramDataType, "INT3");
+        snprintf(n.outputDataType, sizeof n.outputDataType, "%s", f < 2 ? "BINARY" : f == 2 ? "INT5" : "INT7");
+        int64_t *pp = rc_alloc(&pool, 6);
+        rc_fill(pp, 6, "INT3");
+        n.params = pp;
+        char nm[32];
+        snprintf(nm, sizeof nm, "chanop_%s", funcs[f]);
+        one(nm, n, 0.10);
+    }
+    bs_rtl_node_init(&n, "GlobalAccPool_hls", "GlobalAccPool_hls_0");
+    n.ImgDim[0] = 3; n.ImgDim[1] = 3; n.NumChannels = 4; n.PE = 2;
+    snprintf(n.inputDataType, sizeof n.inputDataType, "INT4");
+    one("gap_signed", n, 0.15);
+    n.PE = 4; n.numInputVectors = 2;
+    snprintf(n.inputDataType, sizeof n.inputDataType, "UINT3");
+    one("gap_unsigned", n, 0.15);
     /* a chain: SWG -> MVAU (conv) -> MaxPool, and an MLP with DWCs + FIFOs */
     bs_rtl_node ch[4];
     bs_rtl_node_init(&ch[0], "ConvolutionInputGenerator_rtl", "SWG_0");

@@ -85,6 +85,20 @@ int bs_rtl_node_from_knode(const bs_knode *kn, bs_rtl_node *out)
     get_str(kn, "dataType", out->dataType, sizeof out->dataType);
     get_str(kn, "mem_mode", out->mem_mode, sizeof out->mem_mode);
     get_str(kn, "ram_style", out->ram_style, sizeof out->ram_style);
+    get_str(kn, "Func", out->Func, sizeof out->Func);
+    get_str(kn, "paramDataType", out->paramDataType, sizeof out->paramDataType);
+    bs_kattr_type pt;
+    const bs_kval *pad = kv(kn, "Padding", &pt);
+    if (pad && pt == BS_KA_INTS && pad->n == 4)
+        for (int i = 0; i < 4; i++) out->Padding[i] = pad->v[i];
+    /* GlobalAccPool: numInputVectors = [N, H, W] -> batch N, pooled H x W */
+    const bs_kval *nv = kv(kn, "numInputVectors", &pt);
+    if (!strcmp(g->op, "GlobalAccPool") && nv && pt == BS_KA_INTS && nv->n >= 2) {
+        out->ImgDim[0] = nv->v[nv->n - 2];
+        out->ImgDim[1] = nv->v[nv->n - 1];
+        out->numInputVectors = 1;
+        for (int i = 0; i + 2 < nv->n; i++) out->numInputVectors *= nv->v[i];
+    }
     if (!strcmp(g->op, "LabelSelect") && !out->outputDataType[0]) {
         bs_kdt dt;
         if (bs_knode_output_dtype(kn, 0, &dt) == 0) snprintf(out->outputDataType, sizeof out->outputDataType, "%s", dt.name);

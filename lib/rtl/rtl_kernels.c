@@ -1,4 +1,5 @@
-/* rtl_kernels.c - the kernel generator table: attribute checks, stream
+/* rtl_kernels.c - the kernel generator table and the stream/compute kernels
+ * (MVAU, Thresholding, FIFO, DWC, LabelSelect, AddStreams): attribute checks, stream
  * shapes, C golden models and FINN's expected-cycle formulas.
  *
  * Golden models work on flat element arrays in FINN's stream order (the
@@ -77,13 +78,6 @@ static int64_t wrap_signed(int64_t v, int bits)
     return (int64_t)u;
 }
 
-static int bits_signed(int64_t v)
-{
-    int b = 1;
-    while (v < -(1ll << (b - 1)) || v > (1ll << (b - 1)) - 1) b++;
-    return b;
-}
-
 int bs_rtl__thr_bits(const int64_t *t, int64_t count)
 {
     int b = 2;
@@ -92,32 +86,6 @@ int bs_rtl__thr_bits(const int64_t *t, int64_t count)
         if (x > b) b = x;
     }
     return b;
-}
-
-static bool value_fits(const bs_rtl_dt *dt, int64_t v)
-{
-    if (dt->is_signed) return v >= -(1ll << (dt->bits - 1)) && v <= (1ll << (dt->bits - 1)) - 1;
-    return v >= 0 && v <= (int64_t)((1ull << dt->bits) - 1);
-}
-
-#define NEED(cond, ...) do { if (!(cond)) return bs_error_set(BS_EINVAL, __VA_ARGS__); } while (0)
-
-static int parse_dt(const bs_rtl_node *n, const char *attr, const char *v, bs_rtl_dt *dt)
-{
-    if (bs_rtl_dt_parse(v, dt) < 0)
-        return bs_error_wrap(BS_EINVAL, "%s: %s: attribute %s: ", n->name, n->op, attr);
-    return 0;
-}
-
-static void stream(bs_rtl_stream *s, const char *port, int lanes, const bs_rtl_dt *dt, int64_t beats)
-{
-    memset(s, 0, sizeof *s);
-    snprintf(s->port, sizeof s->port, "%s", port);
-    s->lanes = lanes;
-    s->dt = *dt;
-    s->width = lanes * dt->bits;
-    s->width_padded = (s->width + 7) / 8 * 8;
-    s->beats = beats;
 }
 
 /* ================= MVAU ================= */
@@ -449,314 +417,6 @@ static int add_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nf
 
 static int64_t add_cycles(const bs_rtl_node *n) { return n->numInputVectors * n->NumChannels / n->PE; }
 
-/* ================= ConvolutionInputGenerator ================= */
-static int swg_check(const bs_rtl_node *n)
-{
-    bs_rtl_dt i;
-    int rc = parse_dt(n, "inputDataType", n->inputDataType, &i);
-    if (rc < 0) return rc;
-    NEED(n->IFMChannels > 0 && n->SIMD > 0 && n->IFMChannels % n->SIMD == 0,
-         "%s: ConvolutionInputGenerator: SIMD=%lld does not divide IFMChannels=%lld", n->name,
-         (long long)n->SIMD, (long long)n->IFMChannels);
-    for (int d = 0; d < 2; d++) {
-        int64_t keff = (n->ConvKernelDim[d] - 1) * n->Dilation[d] + 1;
-        NEED(n->ConvKernelDim[d] >= 1 && n->Stride[d] >= 1 && n->Dilation[d] >= 1 && n->IFMDim[d] >= keff,
-             "%s: ConvolutionInputGenerator: kernel %lld (dilation %lld) larger than IFMDim %lld",
-             n->name, (long long)n->ConvKernelDim[d], (long long)n->Dilation[d], (long long)n->IFMDim[d]);
-        int64_t od = (n->IFMDim[d] - keff) / n->Stride[d] + 1;
-        NEED(n->OFMDim[d] == od, "%s: ConvolutionInputGenerator: OFMDim[%d]=%lld, expected %lld",
-             n->name, d, (long long)n->OFMDim[d], (long long)od);
-    }
-    return 0;
-}
-
-static int swg_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
-{
-    int rc = swg_check(n);
-    if (rc < 0) return rc;
-    bs_rtl_dt i;
-    bs_rtl_dt_parse(n->inputDataType, &i);
-    int64_t cf = n->IFMChannels / n->SIMD;
-    stream(&in[0], "in0_V", (int)n->SIMD, &i, n->IFMDim[0] * n->IFMDim[1] * cf);
-    *n_in = 1;
-    stream(out, "out_V", (int)n->SIMD, &i,
-           n->OFMDim[0] * n->OFMDim[1] * n->ConvKernelDim[0] * n->ConvKernelDim[1] * cf);
-    return 0;
-}
-
-static int swg_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
-{
-    int64_t H = n->IFMDim[0], W = n->IFMDim[1], C = n->IFMChannels;
-    int64_t o = 0;
-    for (int64_t f = 0; f < nframes; f++) {
-        const int64_t *x = in[0] + f * H * W * C;
-        for (int64_t oy = 0; oy < n->OFMDim[0]; oy++)
-            for (int64_t ox = 0; ox < n->OFMDim[1]; ox++)
-                for (int64_t ky = 0; ky < n->ConvKernelDim[0]; ky++)
-                    for (int64_t kx = 0; kx < n->ConvKernelDim[1]; kx++) {
-                        int64_t iy = oy * n->Stride[0] + ky * n->Dilation[0];
-                        int64_t ix = ox * n->Stride[1] + kx * n->Dilation[1];
-                        for (int64_t c = 0; c < C; c++) out[o++] = x[(iy * W + ix) * C + c];
-                    }
-    }
-    return 0;
-}
-
-static int64_t swg_cycles(const bs_rtl_node *n)
-{
-    /* ConvolutionInputGenerator_rtl, default impl style (finn-reference §7.4) */
-    int64_t kh = n->ConvKernelDim[0], kw = n->ConvKernelDim[1], H = n->IFMDim[0], W = n->IFMDim[1];
-    int64_t dh = n->Dilation[0], dw = n->Dilation[1], sw = n->Stride[1];
-    int64_t OH = n->OFMDim[0], OW = n->OFMDim[1], cf = n->IFMChannels / n->SIMD;
-    if (H == 1 || W == 1) {
-        int64_t k = H == 1 ? kw : kh, od = H == 1 ? OW : OH;
-        return od * k * cf + 2;
-    }
-    int64_t a = OW * kw * kh * cf, b = sw * W * cf;
-    return ((kh - 1) * dh * W + (kw - 1) * dw + 1) * cf + OH * (a > b ? a : b);
-}
-
-int64_t bs_rtl__swg_bufd(const bs_rtl_node *n)
-{
-    int64_t cf = n->IFMChannels / n->SIMD;
-    int64_t span = ((n->ConvKernelDim[0] - 1) * n->Dilation[0] * n->IFMDim[1] +
-                    (n->ConvKernelDim[1] - 1) * n->Dilation[1] + 1) * cf;
-    return bs_rtl__ceil_pow2(span + cf);
-}
-
-/* ================= StreamingMaxPool ================= */
-static int mp_check(const bs_rtl_node *n)
-{
-    bs_rtl_dt dt;
-    int rc = parse_dt(n, "dataType", n->dataType, &dt);
-    if (rc < 0) return rc;
-    NEED(!dt.bipolar, "%s: StreamingMaxPool: BIPOLAR is not supported", n->name);
-    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
-         "%s: StreamingMaxPool: PE=%lld does not divide NumChannels=%lld", n->name,
-         (long long)n->PE, (long long)n->NumChannels);
-    for (int d = 0; d < 2; d++)
-        NEED(n->PoolDim[d] >= 1 && n->ImgDim[d] >= n->PoolDim[d],
-             "%s: StreamingMaxPool: PoolDim[%d]=%lld must be 1..ImgDim=%lld", n->name, d,
-             (long long)n->PoolDim[d], (long long)n->ImgDim[d]);
-    return 0;
-}
-
-static int mp_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
-{
-    int rc = mp_check(n);
-    if (rc < 0) return rc;
-    bs_rtl_dt dt;
-    bs_rtl_dt_parse(n->dataType, &dt);
-    int64_t cf = n->NumChannels / n->PE;
-    stream(&in[0], "in0_V", (int)n->PE, &dt, n->ImgDim[0] * n->ImgDim[1] * cf);
-    *n_in = 1;
-    stream(out, "out_V", (int)n->PE, &dt,
-           (n->ImgDim[0] / n->PoolDim[0]) * (n->ImgDim[1] / n->PoolDim[1]) * cf);
-    return 0;
-}
-
-static int mp_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
-{
-    int64_t H = n->ImgDim[0], W = n->ImgDim[1], C = n->NumChannels;
-    int64_t OH = H / n->PoolDim[0], OW = W / n->PoolDim[1], o = 0;
-    for (int64_t f = 0; f < nframes; f++) {
-        const int64_t *x = in[0] + f * H * W * C;
-        for (int64_t oy = 0; oy < OH; oy++)
-            for (int64_t ox = 0; ox < OW; ox++)
-                for (int64_t c = 0; c < C; c++) {
-                    int64_t m = INT64_MIN;
-                    for (int64_t py = 0; py < n->PoolDim[0]; py++)
-                        for (int64_t px = 0; px < n->PoolDim[1]; px++) {
-                            int64_t v = x[((oy * n->PoolDim[0] + py) * W + ox * n->PoolDim[1] + px) * C + c];
-                            if (v > m) m = v;
-                        }
-                    out[o++] = m;
-                }
-    }
-    return 0;
-}
-
-static int64_t mp_cycles(const bs_rtl_node *n)
-{
-    /* StreamingMaxPool_hls: 1D -> OW*(C/PE)*(kw+1); 2D -> int(W^2*(1+1/kw^2)) */
-    int64_t W = n->ImgDim[1], kw = n->PoolDim[1];
-    if (n->ImgDim[0] == 1 && n->PoolDim[0] == 1)
-        return (W / kw) * (n->NumChannels / n->PE) * (kw + 1);
-    return (int64_t)((double)(W * W) * (1.0 + 1.0 / (double)(kw * kw)));
-}
-
-/* ================= FMPadding ================= */
-static int pad_check(const bs_rtl_node *n)
-{
-    bs_rtl_dt i;
-    int rc = parse_dt(n, "inputDataType", n->inputDataType, &i);
-    if (rc < 0) return rc;
-    NEED(n->NumChannels > 0 && n->SIMD > 0 && n->NumChannels % n->SIMD == 0,
-         "%s: FMPadding: SIMD=%lld does not divide NumChannels=%lld", n->name, (long long)n->SIMD,
-         (long long)n->NumChannels);
-    NEED(n->ImgDim[0] > 0 && n->ImgDim[1] > 0, "%s: FMPadding: ImgDim must be > 0", n->name);
-    for (int k = 0; k < 4; k++) NEED(n->Padding[k] >= 0, "%s: FMPadding: negative padding", n->name);
-    return 0;
-}
-
-static int pad_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
-{
-    int rc = pad_check(n);
-    if (rc < 0) return rc;
-    bs_rtl_dt i;
-    bs_rtl_dt_parse(n->inputDataType, &i);
-    int64_t cf = n->NumChannels / n->SIMD, oh = n->ImgDim[0] + n->Padding[0] + n->Padding[2],
-            ow = n->ImgDim[1] + n->Padding[1] + n->Padding[3];
-    stream(&in[0], "in0_V", (int)n->SIMD, &i, n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * cf);
-    *n_in = 1;
-    stream(out, "out_V", (int)n->SIMD, &i, n->numInputVectors * oh * ow * cf);
-    return 0;
-}
-
-static int pad_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
-{
-    int64_t H = n->ImgDim[0], W = n->ImgDim[1], C = n->NumChannels, o = 0;
-    int64_t oh = H + n->Padding[0] + n->Padding[2], ow = W + n->Padding[1] + n->Padding[3];
-    for (int64_t f = 0; f < nframes * n->numInputVectors; f++) {
-        const int64_t *x = in[0] + f * H * W * C;
-        for (int64_t y = 0; y < oh; y++)
-            for (int64_t xx = 0; xx < ow; xx++) {
-                int64_t iy = y - n->Padding[0], ix = xx - n->Padding[1];
-                bool pad = iy < 0 || iy >= H || ix < 0 || ix >= W;
-                for (int64_t c = 0; c < C; c++) out[o++] = pad ? 0 : x[(iy * W + ix) * C + c];
-            }
-    }
-    return 0;
-}
-
-static int64_t pad_cycles(const bs_rtl_node *n)
-{
-    return (n->NumChannels / n->SIMD) * n->numInputVectors * (n->ImgDim[0] + n->Padding[0] + n->Padding[2]) *
-           (n->ImgDim[1] + n->Padding[1] + n->Padding[3]);
-}
-
-/* ================= ChannelwiseOp ================= */
-int bs_rtl__chanop_func(const bs_rtl_node *n)
-{
-    static const char *f[] = {"cmp_le", "cmp_ge", "add", "mul"};
-    const char *fn = n->Func[0] ? n->Func : "cmp_le";
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(fn, f[i])) return i;
-    return -1;
-}
-
-static int cw_check(const bs_rtl_node *n)
-{
-    bs_rtl_dt i, p, o;
-    int rc;
-    if ((rc = parse_dt(n, "inputDataType", n->inputDataType, &i)) < 0) return rc;
-    if ((rc = parse_dt(n, "paramDataType", n->paramDataType, &p)) < 0) return rc;
-    if ((rc = parse_dt(n, "outputDataType", n->outputDataType, &o)) < 0) return rc;
-    NEED(bs_rtl__chanop_func(n) >= 0, "%s: ChannelwiseOp: Func '%s' is not cmp_le, cmp_ge, add or mul", n->name,
-         n->Func);
-    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
-         "%s: ChannelwiseOp: PE=%lld does not divide NumChannels=%lld", n->name, (long long)n->PE,
-         (long long)n->NumChannels);
-    NEED(n->params, "%s: ChannelwiseOp: no parameters", n->name);
-    NEED(!i.bipolar && !p.bipolar, "%s: ChannelwiseOp: BIPOLAR is not supported", n->name);
-    for (int64_t c = 0; c < n->NumChannels; c++)
-        NEED(value_fits(&p, n->params[c]), "%s: ChannelwiseOp: parameter %lld (channel %lld) does not fit %s",
-             n->name, (long long)n->params[c], (long long)c, p.name);
-    return 0;
-}
-
-static int cw_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
-{
-    int rc = cw_check(n);
-    if (rc < 0) return rc;
-    bs_rtl_dt i, o;
-    bs_rtl_dt_parse(n->inputDataType, &i);
-    bs_rtl_dt_parse(n->outputDataType, &o);
-    int64_t beats = n->numInputVectors * n->NumChannels / n->PE;
-    stream(&in[0], "in0_V", (int)n->PE, &i, beats);
-    *n_in = 1;
-    stream(out, "out_V", (int)n->PE, &o, beats);
-    return 0;
-}
-
-static int cw_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
-{
-    int f = bs_rtl__chanop_func(n);
-    int64_t total = nframes * n->numInputVectors * n->NumChannels;
-    for (int64_t e = 0; e < total; e++) {
-        int64_t x = in[0][e], p = n->params[e % n->NumChannels];
-        out[e] = f == 0 ? x <= p : f == 1 ? x >= p : f == 2 ? x + p : x * p;
-    }
-    return 0;
-}
-
-static int64_t cw_cycles(const bs_rtl_node *n) { return n->numInputVectors * n->NumChannels / n->PE; }
-
-/* ================= GlobalAccPool ================= */
-static int gap_dts(const bs_rtl_node *n, bs_rtl_dt *i, bs_rtl_dt *o)
-{
-    int rc = parse_dt(n, "inputDataType", n->inputDataType, i);
-    if (rc < 0) return rc;
-    NEED(!i->bipolar, "%s: GlobalAccPool: BIPOLAR is not supported", n->name);
-    int64_t px = n->ImgDim[0] * n->ImgDim[1];
-    /* FINN: smallest(H*W*min) for signed inputs, else smallest(H*W*max) */
-    memset(o, 0, sizeof *o);
-    if (i->is_signed) {
-        o->is_signed = true;
-        o->bits = bits_signed(-px * (1ll << (i->bits - 1)));
-    } else {
-        uint64_t mx = (uint64_t)px * ((1ull << i->bits) - 1);
-        o->bits = 1;
-        while (o->bits < 63 && (mx >> o->bits)) o->bits++;
-    }
-    if (o->bits <= i->bits) o->bits = i->bits + 1;
-    snprintf(o->name, sizeof o->name, "%sINT%d", o->is_signed ? "" : "U", o->bits);
-    NEED(o->bits <= 32, "%s: GlobalAccPool: sums need %d bits (> 32)", n->name, o->bits);
-    return 0;
-}
-
-static int gap_check(const bs_rtl_node *n)
-{
-    bs_rtl_dt i, o;
-    int rc = gap_dts(n, &i, &o);
-    if (rc < 0) return rc;
-    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
-         "%s: GlobalAccPool: PE=%lld does not divide NumChannels=%lld", n->name, (long long)n->PE,
-         (long long)n->NumChannels);
-    NEED(n->ImgDim[0] > 0 && n->ImgDim[1] > 0, "%s: GlobalAccPool: ImgDim (H, W) must be > 0", n->name);
-    return 0;
-}
-
-static int gap_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
-{
-    int rc = gap_check(n);
-    if (rc < 0) return rc;
-    bs_rtl_dt i, o;
-    gap_dts(n, &i, &o);
-    int64_t cf = n->NumChannels / n->PE;
-    stream(&in[0], "in0_V", (int)n->PE, &i, n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * cf);
-    *n_in = 1;
-    stream(out, "out_V", (int)n->PE, &o, n->numInputVectors * cf);
-    return 0;
-}
-
-static int gap_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
-{
-    int64_t px = n->ImgDim[0] * n->ImgDim[1], C = n->NumChannels;
-    for (int64_t v = 0; v < nframes * n->numInputVectors; v++)
-        for (int64_t c = 0; c < C; c++) {
-            int64_t s = 0;
-            for (int64_t p = 0; p < px; p++) s += in[0][(v * px + p) * C + c];
-            out[v * C + c] = s;
-        }
-    return 0;
-}
-
-static int64_t gap_cycles(const bs_rtl_node *n)
-{
-    return n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * n->NumChannels / n->PE + n->NumChannels / n->PE;
-}
-
 /* ================= the table ================= */
 static const bs_rtl_gen gens[] = {
     {"MVAU", "bs_mvau", "matrix-vector-activation unit: MultiThreshold(x.W), PE x SIMD folding, "
@@ -774,15 +434,15 @@ static const bs_rtl_gen gens[] = {
      add_check, add_streams, add_golden, add_cycles, bs_rtl__emit_addstreams},
     {"ConvolutionInputGenerator", "bs_swg", "sliding-window (im2col) generator, stride and dilation, "
      "ring buffer of input lines",
-     swg_check, swg_streams, swg_golden, swg_cycles, bs_rtl__emit_swg},
+     bs_rtl__swg_check, bs_rtl__swg_streams, bs_rtl__swg_golden, bs_rtl__swg_cycles, bs_rtl__emit_swg},
     {"StreamingMaxPool", "bs_maxpool", "non-overlapping max pooling (stride = kernel)",
-     mp_check, mp_streams, mp_golden, mp_cycles, bs_rtl__emit_maxpool},
+     bs_rtl__mp_check, bs_rtl__mp_streams, bs_rtl__mp_golden, bs_rtl__mp_cycles, bs_rtl__emit_maxpool},
     {"FMPadding", "bs_fmpad", "zero padding of a feature map (top, left, bottom, right)",
-     pad_check, pad_streams, pad_golden, pad_cycles, bs_rtl__emit_fmpad},
+     bs_rtl__pad_check, bs_rtl__pad_streams, bs_rtl__pad_golden, bs_rtl__pad_cycles, bs_rtl__emit_fmpad},
     {"ChannelwiseOp", "bs_chanop", "per-channel cmp_le / cmp_ge / add / mul with a parameter ROM",
-     cw_check, cw_streams, cw_golden, cw_cycles, bs_rtl__emit_chanop},
+     bs_rtl__cw_check, bs_rtl__cw_streams, bs_rtl__cw_golden, bs_rtl__cw_cycles, bs_rtl__emit_chanop},
     {"GlobalAccPool", "bs_gap", "per-channel sum over all pixels (global average pool numerator)",
-     gap_check, gap_streams, gap_golden, gap_cycles, bs_rtl__emit_gap},
+     bs_rtl__gap_check, bs_rtl__gap_streams, bs_rtl__gap_golden, bs_rtl__gap_cycles, bs_rtl__emit_gap},
 };
 
 size_t bs_rtl_gen_count(void) { return sizeof gens / sizeof gens[0]; }

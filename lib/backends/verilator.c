@@ -280,6 +280,7 @@ int bs_vl_build(bs_rtl_design *const *designs, size_t n, const char *workdir, co
     rc = be_run(argv, m->srcdir, log, 30 * 60 * 1000, &secs);
     for (size_t i = 0; i < nf; i++) free(files[i]);
     if (rc < 0) return bs_error_wrap(rc, "verilator build of %zu design(s): ", n);
+    if (access(m->bin, X_OK) != 0) bs_rm_rf(m->dir);   /* a stale, incomplete entry */
     if (rename(tmp, m->dir) != 0) {
         /* another process finished the same key first: use its model */
         bs_rm_rf(tmp);

@@ -49,7 +49,7 @@ module bs_mvau #(
   input  wire [PE*SIMD*WBITS-1:0] w_data,
   input  wire                     w_valid,
   output wire                     w_ready,
-  output reg  [PE*OBITS-1:0]      out_data,
+  output wire [PE*OBITS-1:0]      out_data,
   output reg                      out_valid,
   input  wire                     out_ready
 );
@@ -135,7 +135,6 @@ module bs_mvau #(
   // native words (no selects into wide vectors) and Yosys sees the same
   // logic.  XNOR mode is a popcount ($countones: one instruction in C++).
   reg v2, first2, last2, v3;
-  wire [PE*OBITS-1:0] od_c;
   always @(posedge clk) begin
     if (!rst_n) begin
       v2 <= 0; first2 <= 0; last2 <= 0; v3 <= 0;
@@ -144,66 +143,67 @@ module bs_mvau #(
       v3 <= v2 & last2;
     end
   end
-  genvar gp, gs;
+  // Each PE's datapath is computed inside its clocked blocks only when a
+  // beat occupies the stage (v1 / v3): idle cycles cost nothing in
+  // simulation; Yosys sees the same registers with enables.
+  genvar gp;
   generate
     for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
-      wire signed [ABITS-1:0] dot;
-      if (BINXNOR != 0) begin : g_xnor
-        wire [SIMD-1:0] xn = ~(x1[SIMD-1:0] ^ w1[gp*SIMD +: SIMD]);
-        wire [ABITS-1:0] pc = $countones(xn);
-        assign dot = pc;
-      end else begin : g_mac
-        wire signed [PW-1:0] prod [0:SIMD-1];
-        for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_simd
-          wire signed [IBITS:0] xe = {(ISIGNED != 0) & x1[gs*IBITS + IBITS-1], x1[gs*IBITS +: IBITS]};
-          wire signed [WBITS:0] we = {(WSIGNED != 0) & w1[(gp*SIMD+gs)*WBITS + WBITS-1],
-                                      w1[(gp*SIMD+gs)*WBITS +: WBITS]};
-          assign prod[gs] = xe * we;
-        end
-        integer s;
-        reg signed [ABITS-1:0] sum;
-        always @* begin
-          sum = 0;
-          for (s = 0; s < SIMD; s = s + 1) sum = sum + prod[s];
-        end
-        assign dot = sum;
-      end
       reg signed [ABITS-1:0] dot2, acc, accf3;
       reg [TS*TBITS-1:0] t2, t3;
+      reg [OBITS-1:0] o;
+      reg signed [IBITS:0] xe;
+      reg signed [WBITS:0] we;
+      reg signed [ABITS-1:0] sum;
+      integer s;
+      always @(posedge clk) begin
+        if (!stall && v1) begin
+          if (BINXNOR != 0) begin
+            dot2 <= $countones(~(x1[SIMD-1:0] ^ w1[gp*SIMD +: SIMD]));
+          end else begin
+            sum = 0;
+            for (s = 0; s < SIMD; s = s + 1) begin
+              xe = {(ISIGNED != 0) & x1[s*IBITS + IBITS-1], x1[s*IBITS +: IBITS]};
+              we = {(WSIGNED != 0) & w1[(gp*SIMD+s)*WBITS + WBITS-1], w1[(gp*SIMD+s)*WBITS +: WBITS]};
+              sum = sum + xe * we;
+            end
+            dot2 <= sum;
+          end
+          t2 <= t1[gp*TS*TBITS +: TS*TBITS];
+        end
+      end
       wire signed [ABITS-1:0] acc_c = (first2 ? {ABITS{1'b0}} : acc) + dot2;
       always @(posedge clk) begin
-        if (!stall) begin
-          dot2 <= dot;
-          t2 <= t1[gp*TS*TBITS +: TS*TBITS];
-          t3 <= t2;
-          if (v2) acc <= acc_c;
-          if (v2 & last2) accf3 <= acc_c;
-        end
-      end
-      if (NSTEPS > 0) begin : g_act
-        reg signed [TBITS-1:0] t_s;
-        integer k, cnt;
-        always @* begin
-          cnt = ACTVAL;
-          for (k = 0; k < TS; k = k + 1) begin
-            t_s = t3[k*TBITS +: TBITS];
-            if (accf3 >= t_s) cnt = cnt + 1;
+        if (!stall && v2) begin
+          acc <= acc_c;
+          if (last2) begin
+            accf3 <= acc_c;
+            t3 <= t2;
           end
         end
-        assign od_c[gp*OBITS +: OBITS] = cnt[OBITS-1:0];
-      end else begin : g_noact
-        wire signed [OBITS-1:0] o = accf3;
-        assign od_c[gp*OBITS +: OBITS] = o;
       end
+      reg signed [TBITS-1:0] t_s;
+      integer k, cnt;
+      always @(posedge clk) begin
+        if (!stall && v3) begin
+          if (NSTEPS > 0) begin
+            cnt = ACTVAL;
+            for (k = 0; k < TS; k = k + 1) begin
+              t_s = t3[k*TBITS +: TBITS];
+              if (accf3 >= t_s) cnt = cnt + 1;
+            end
+            o <= cnt[OBITS-1:0];
+          end else begin
+            o <= accf3;
+          end
+        end
+      end
+      assign out_data[gp*OBITS +: OBITS] = o;
     end
   endgenerate
   always @(posedge clk) begin
-    if (!rst_n) begin
-      out_valid <= 1'b0;
-    end else if (!stall) begin
-      out_valid <= v3;
-      if (v3) out_data <= od_c;
-    end
+    if (!rst_n) out_valid <= 1'b0;
+    else if (!stall) out_valid <= v3;
   end
 endmodule
 
@@ -226,7 +226,7 @@ module bs_thresh #(
   input  wire [PE*IBITS-1:0] in_data,
   input  wire                in_valid,
   output wire                in_ready,
-  output reg  [PE*OBITS-1:0] out_data,
+  output wire [PE*OBITS-1:0] out_data,
   output reg                 out_valid,
   input  wire                out_ready
 );
@@ -252,29 +252,31 @@ module bs_thresh #(
       if (fire0) cf <= (cf == CF - 1) ? {CFW{1'b0}} : cf + 1'b1;
     end
   end
-  wire [PE*OBITS-1:0] od_c;
+  // Per lane, computed inside the clocked block only when a beat is in
+  // stage 1: idle cycles cost nothing in simulation, same logic for Yosys.
   genvar gp;
   generate
     for (gp = 0; gp < PE; gp = gp + 1) begin : g_lane
-      wire signed [IBITS:0] xe = {(ISIGNED != 0) & x1[gp*IBITS + IBITS-1], x1[gp*IBITS +: IBITS]};
-      wire [NSTEPS*TBITS-1:0] tl = t1[gp*NSTEPS*TBITS +: NSTEPS*TBITS];
+      reg signed [IBITS:0] xe;
       reg signed [TBITS-1:0] t_s;
+      reg [OBITS-1:0] o;
       integer k, cnt;
-      always @* begin
-        cnt = ACTVAL;
-        for (k = 0; k < NSTEPS; k = k + 1) begin
-          t_s = tl[k*TBITS +: TBITS];
-          if (xe >= t_s) cnt = cnt + 1;
+      always @(posedge clk) begin
+        if (!stall && v1) begin
+          xe = {(ISIGNED != 0) & x1[gp*IBITS + IBITS-1], x1[gp*IBITS +: IBITS]};
+          cnt = ACTVAL;
+          for (k = 0; k < NSTEPS; k = k + 1) begin
+            t_s = t1[(gp*NSTEPS+k)*TBITS +: TBITS];
+            if (xe >= t_s) cnt = cnt + 1;
+          end
+          o <= cnt[OBITS-1:0];
         end
       end
-      assign od_c[gp*OBITS +: OBITS] = cnt[OBITS-1:0];
+      assign out_data[gp*OBITS +: OBITS] = o;
     end
   endgenerate
   always @(posedge clk) begin
     if (!rst_n) out_valid <= 1'b0;
-    else if (!stall) begin
-      out_valid <= v1;
-      if (v1) out_data <= od_c;
-    end
+    else if (!stall) out_valid <= v1;
   end
 endmodule

@@ -86,12 +86,14 @@ static int cmd_tools(bs_cli *cli, int argc, char **argv)
 static int cmd_demo(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
-        printf("usage: brainsmith rtl demo [--out DIR] [--frames N] [--hx8k] [--no-pnr] [--json]\n\n"
+        printf("usage: brainsmith rtl demo [--out DIR] [--frames N] [--hx8k] [--no-pnr] [--no-synth]\n"
+               "                           [--cache DIR] [--json]\n\n"
                "Generates a hand-made 3-layer MLP (32-16-16-10, 2-bit), simulates it with Verilator\n"
                "bit-exact against the golden model (with back-pressure, then at full rate),\n"
                "synthesises it for xc7 with Yosys and places and routes it to an iCE40 UP5K\n"
                "(or HX8K) bitstream, then prints cycles, resources, fmax and utilisation.\n"
-               "Reports go to DIR/report (default DIR: ./rtl-demo).\n");
+               "Reports go to DIR/report (default DIR: ./rtl-demo).  --no-synth skips Yosys and P&R;\n"
+               "--cache DIR keeps Verilator models in DIR (content-keyed) instead of DIR/vl-cache.\n");
         return 0;
     }
     const char *out = "rtl-demo";
@@ -112,6 +114,8 @@ static int cmd_demo(bs_cli *cli, int argc, char **argv)
                 return bs_cli_usage(cli, "--frames: expected an integer 2..10000000, got '%s'", argv[i]);
         } else if (!strcmp(argv[i], "--hx8k")) o.ice40 = BS_SYNTH_ICE40_HX8K;
         else if (!strcmp(argv[i], "--no-pnr")) o.pnr_ice40 = false;
+        else if (!strcmp(argv[i], "--no-synth")) o.pnr_ice40 = o.synth_xc7 = false;
+        else if (!strcmp(argv[i], "--cache") && i + 1 < argc) o.cache_dir = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = true;
         else return bs_cli_usage(cli, "unexpected argument '%s'", argv[i]);
     }
@@ -157,7 +161,8 @@ static int cmd_demo(bs_cli *cli, int argc, char **argv)
         printf("FIFO sizing (cycle model): %lld runs in %.3f s, FIFO bits %lld -> %lld; model %s Verilator\n",
                (long long)r.fifo.sims, r.fifo.seconds, (long long)r.fifo.bits_maxocc, (long long)r.fifo.bits_final,
                r.model_agrees ? "agrees with" : "DISAGREES with");
-        printf("xc7 (yosys): LUT %lld  FF %lld  CARRY %lld  BRAM18 %lld  BRAM36 %lld  DSP %lld\n",
+        if (o.synth_xc7)
+            printf("xc7 (yosys): LUT %lld  FF %lld  CARRY %lld  BRAM18 %lld  BRAM36 %lld  DSP %lld\n",
                (long long)r.xc7.total.lut, (long long)r.xc7.total.ff, (long long)r.xc7.total.carry,
                (long long)r.xc7.total.bram18, (long long)r.xc7.total.bram36, (long long)r.xc7.total.dsp);
         if (o.pnr_ice40)

@@ -16,11 +16,75 @@
 
 #include "brainsmith/backends.h"
 #include "brainsmith/error.h"
+#include "brainsmith/json.h"
+#include "brainsmith/kernels.h"
 #include "brainsmith/rtl.h"
 #include "brainsmith/util.h"
 #include "../../tests/rtl/rtl_cases.h"
 
 #define DIE(...) do { fprintf(stderr, __VA_ARGS__); fprintf(stderr, ": %s\n", bs_error_msg()); exit(1); } while (0)
+
+/* FINN's estimate for a node (lib/kernels), -1 LUT when the op has no model here. */
+static void finn_estimate(const bs_rtl_node *n, bs_kcost *c)
+{
+    memset(c, 0, sizeof *c);
+    c->lut = -1;
+    const bs_rtl_gen *g = bs_rtl_gen_find(n->op);
+    cJSON *j = cJSON_CreateObject();
+    const char *op = NULL;
+    if (!strcmp(g->op, "MVAU")) {
+        op = "MVAU_hls";
+        cJSON_AddNumberToObject(j, "MW", (double)n->MW); cJSON_AddNumberToObject(j, "MH", (double)n->MH);
+        cJSON_AddNumberToObject(j, "PE", (double)n->PE); cJSON_AddNumberToObject(j, "SIMD", (double)n->SIMD);
+        cJSON_AddStringToObject(j, "inputDataType", n->inputDataType);
+        cJSON_AddStringToObject(j, "weightDataType", n->weightDataType);
+        cJSON_AddStringToObject(j, "outputDataType", n->outputDataType);
+        cJSON_AddStringToObject(j, "accDataType", n->accDataType);
+        cJSON_AddNumberToObject(j, "binaryXnorMode", (double)n->binaryXnorMode);
+        cJSON_AddNumberToObject(j, "noActivation", (double)n->noActivation);
+        cJSON_AddStringToObject(j, "resType", "lut");
+    } else if (!strcmp(g->op, "Thresholding")) {
+        op = "Thresholding_rtl";
+        cJSON_AddNumberToObject(j, "NumChannels", (double)n->NumChannels);
+        cJSON_AddNumberToObject(j, "PE", (double)n->PE);
+        cJSON_AddNumberToObject(j, "numSteps", (double)n->numSteps);
+        cJSON_AddStringToObject(j, "inputDataType", n->inputDataType);
+        cJSON_AddStringToObject(j, "weightDataType", "INT10");
+        cJSON_AddStringToObject(j, "outputDataType", n->outputDataType);
+    } else if (!strcmp(g->op, "StreamingFIFO")) {
+        op = "StreamingFIFO_rtl";
+        cJSON_AddNumberToObject(j, "depth", (double)n->depth);
+        cJSON_AddStringToObject(j, "dataType", n->dataType);
+        int64_t fs[2] = {n->elems / n->NumChannels, n->NumChannels};
+        cJSON_AddItemToObject(j, "folded_shape", cJSON_CreateArray());
+        for (int i = 0; i < 2; i++) cJSON_AddItemToArray(cJSON_GetObjectItem(j, "folded_shape"), cJSON_CreateNumber((double)fs[i]));
+        cJSON_AddItemToObject(j, "normal_shape", cJSON_CreateArray());
+        cJSON_AddItemToArray(cJSON_GetObjectItem(j, "normal_shape"), cJSON_CreateNumber((double)n->elems));
+    } else if (!strcmp(g->op, "StreamingDataWidthConverter")) {
+        op = "StreamingDataWidthConverter_rtl";
+        cJSON_AddNumberToObject(j, "inWidth", (double)n->inWidth);
+        cJSON_AddNumberToObject(j, "outWidth", (double)n->outWidth);
+        cJSON_AddStringToObject(j, "dataType", n->dataType);
+        cJSON_AddItemToObject(j, "shape", cJSON_CreateArray());
+        cJSON_AddItemToArray(cJSON_GetObjectItem(j, "shape"), cJSON_CreateNumber((double)n->elems));
+    } else if (!strcmp(g->op, "LabelSelect")) {
+        op = "LabelSelect_hls";
+        cJSON_AddNumberToObject(j, "Labels", (double)n->Labels);
+        cJSON_AddNumberToObject(j, "PE", (double)n->PE);
+        cJSON_AddNumberToObject(j, "K", (double)n->K);
+        cJSON_AddStringToObject(j, "inputDataType", n->inputDataType);
+    }
+    const bs_kernel *k = op ? bs_kernel_find(op) : NULL;
+    bs_kattr_src src;
+    bs_kattr_json st;
+    bs_knode kn;
+    bs_kattr_src_json(&src, &st, j);
+    if (k && bs_knode_load(&kn, k, &src, n->name, BS_FINN_AUTO) == 0 && bs_knode_estimate(&kn, "xc7z020clg400-1", c) < 0)
+        c->lut = -1;
+    else if (!k) c->lut = -1;
+    bs_error_clear();
+    cJSON_Delete(j);
+}
 
 static void synth_step(bs_rtl_design *d, const char *src, const char *out, bs_synth_target t)
 {
@@ -30,10 +94,13 @@ static void synth_step(bs_rtl_design *d, const char *src, const char *out, bs_sy
            bs_synth_target_name(t), d->name, s.seconds, (long long)s.total.lut, (long long)s.total.ff,
            (long long)s.total.carry, (long long)s.total.bram18, (long long)s.total.bram36,
            (long long)s.total.dsp, (long long)s.total.ebr);
-    for (size_t i = 0; i < s.n_layers; i++)
-        printf("    %-36s LUT %6lld FF %6lld BRAM18 %lld BRAM36 %lld\n", s.layers[i].module,
-               (long long)s.layers[i].lut, (long long)s.layers[i].ff, (long long)s.layers[i].bram18,
-               (long long)s.layers[i].bram36);
+    for (size_t i = 0; i < s.n_layers; i++) {
+        bs_kcost e;
+        finn_estimate(&d->nodes[i], &e);
+        printf("    %-36s LUT %6lld FF %6lld BRAM18 %lld BRAM36 %lld   | FINN estimate LUT %6.0f BRAM18 %.0f\n",
+               s.layers[i].module, (long long)s.layers[i].lut, (long long)s.layers[i].ff,
+               (long long)s.layers[i].bram18, (long long)s.layers[i].bram36, e.lut, e.bram18);
+    }
     if (t == BS_SYNTH_ICE40_UP5K) {
         bs_pnr_result p;
         if (bs_ice40_pnr(&s, t, 12, out, &p) < 0) DIE("pnr");

@@ -136,8 +136,8 @@ typedef struct bs_task_spec {
  * no_cache, or the scheduler runs with no_cache): on a hit its stored
  * outputs are merged into `outputs` (byte-identical, other files there are
  * left alone) and the task ends `cached` without an attempt; otherwise it
- * runs, and after it succeeds what it wrote under `outputs` during the
- * attempt (entries whose ctime is not older than the attempt's start) is
+ * runs, and after it succeeds what the attempt created or changed under
+ * `outputs` (compared with a listing taken just before it started) is
  * stored under the key.  A cache_key of 64 lower-case hex characters (as
  * bs_cache_key() makes) is used as is; any other text is hashed first.
  * outputs is made absolute against cwd at submit. */
@@ -163,7 +163,7 @@ int bs_orch_submit_batch(bs_workspace *ws, const bs_task_spec *specs, int n, int
 
 /* Parses a JSON array of task objects (fields: name, cmd, after, priority,
  * cpus, mem, licenses, retries, backoff, retry_on, timeout, key, build,
- * cwd, env; see docs/orchestrator.md) into specs for
+ * cwd, env, cache_key, outputs, no_cache; see docs/orchestrator.md) into specs for
  * bs_orch_submit_batch.  "after" names tasks of the array (after_local)
  * or ids of existing tasks.  Everything is allocated in `a`; `what` names
  * the source in errors (BS_EINVAL naming task and field). */

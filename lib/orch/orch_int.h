@@ -6,7 +6,9 @@
  *   submit.c   submit (single and batch, cycle check), cancel, retry
  *   query.c    task/attempt/event reads, counts, wait
  *   shim.c     the per-attempt supervisor process and its files
- *   sched.c    the scheduler: lock, recovery, decisions, monitoring */
+ *   sched.c    the scheduler: lock, recovery, decisions, monitoring
+ *   cache.c    the step cache: lookups before running, storing outputs,
+ *              gc leases for the inputs of queued tasks */
 #ifndef BRAINSMITH_ORCH_INT_H
 #define BRAINSMITH_ORCH_INT_H
 

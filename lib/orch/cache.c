@@ -21,6 +21,11 @@
  * list (an attempt adopted from a scheduler of an older version) entries
  * whose ctime is not older than the attempt's start are taken.
  *
+ * The key looked up and stored is the task's own key combined with the
+ * output digests of its dependencies (effective_key), so results chain by
+ * content: a dependent whose inputs changed misses, one whose re-run
+ * dependency produced identical outputs hits.
+ *
  * Leases: whenever a task's outputs digest becomes known (stored or
  * restored), every dependent that is not final takes a task lease on it,
  * so gc keeps a queued task's inputs in the store until it ends. */
@@ -58,6 +63,38 @@ void orch_cache_key_norm(const char *k, char out[BS_SHA256_HEX_LEN + 1])
     bs_strbuf_printf(&sb, "brainsmith-task-cache-key/1\n%s", k);
     bs_sha256_hex(sb.buf, sb.len, out);
     bs_strbuf_free(&sb);
+}
+
+/* The key a task is looked up and stored under: its own key, and, when its
+ * dependencies stored or restored outputs, their digests (in dependency id
+ * order).  So a dependent whose inputs came out different misses even if
+ * its own key is unchanged, and one whose re-run dependency produced the
+ * same outputs hits (early cutoff). */
+static int effective_key(bs_sched *s, int64_t id, const char *key, char out[BS_SHA256_HEX_LEN + 1])
+{
+    char norm[BS_SHA256_HEX_LEN + 1];
+    orch_cache_key_norm(key, norm);
+    sqlite3_stmt *st;
+    int rc = bs_db_prepare(s->ws->db, "SELECT t.cache_digest FROM task_deps d JOIN tasks t ON t.id=d.dep_id"
+                                      " WHERE d.task_id=? ORDER BY d.dep_id", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bs_strbuf sb = BS_STRBUF_INIT;
+    bool any = false;
+    bs_strbuf_printf(&sb, "brainsmith-task-cache-key/2\n%s\n", norm);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        any = any || d;
+        bs_strbuf_printf(&sb, "%s\n", d ? d : "-");
+    }
+    sqlite3_finalize(st);
+    if (any)
+        bs_sha256_hex(sb.buf, sb.len, out);
+    else
+        memcpy(out, norm, sizeof norm);
+    bs_strbuf_free(&sb);
+    return 0;
 }
 
 static int store_open(bs_sched *s)
@@ -99,6 +136,14 @@ static void lease_add(bs_sched *s, int64_t id, const char *digest)
     s->lease[s->nlease].id = id;
     snprintf(s->lease[s->nlease].digest, sizeof s->lease[0].digest, "%s", digest);
     s->nlease++;
+}
+
+bool sched_outputs_busy(const bs_sched *s, const char *outputs)
+{
+    for (int i = 0; outputs && i < s->nrun; i++)
+        if (!s->run[i].done && s->run[i].outputs && !strcmp(s->run[i].outputs, outputs))
+            return true;
+    return false;
 }
 
 void sched_cache_leases(bs_sched *s)
@@ -169,7 +214,7 @@ typedef struct probe {
     int64_t id;
     char *key, *outputs, *name, *build;
     char norm[BS_SHA256_HEX_LEN + 1];
-    bool hit;
+    bool hit, skip;
     char digest[BS_SHA256_HEX_LEN + 1];
     char artifact[240];
 } probe;
@@ -182,6 +227,8 @@ static int probe_tx(bs_sched *s, probe *p, int n)
         return rc;
     int64_t now = bs_now_ms();
     for (int i = 0; i < n && rc == 0; i++) {
+        if (p[i].skip)
+            continue;
         sqlite3_stmt *st;
         rc = bs_db_prepare(s->ws->db, p[i].hit
                                           ? "UPDATE tasks SET cache_pending=0, cache_digest=?1, started_ms=?3,"
@@ -211,6 +258,7 @@ static int probe_tx(bs_sched *s, probe *p, int n)
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "digest", p[i].digest);
             cJSON_AddStringToObject(o, "cache_key", p[i].key);
+            cJSON_AddStringToObject(o, "lookup_key", p[i].norm);
             cJSON_AddStringToObject(o, "artifact", p[i].artifact);
             cJSON_AddStringToObject(o, "outputs", p[i].outputs);
             char *txt = cJSON_PrintUnformatted(o);
@@ -261,7 +309,18 @@ int sched_cache_probe(bs_sched *s)
     for (int i = 0; i < n && rc == 0; i++) {
         if (!p[i].key || !p[i].outputs)
             continue;           /* (cache_pending is only set with both) */
-        orch_cache_key_norm(p[i].key, p[i].norm);
+        if (sched_outputs_busy(s, p[i].outputs)) {
+            /* A running task writes there: restoring now would mix our
+             * files into its stored changes.  Looked up once it ends (the
+             * round that records it sets probe_due). */
+            p[i].skip = true;
+            continue;
+        }
+        if (effective_key(s, p[i].id, p[i].key, p[i].norm)) {
+            BS_WARN("task %lld: %s; running it", (long long)p[i].id, bs_error_msg());
+            bs_error_clear();
+            continue;
+        }
         bs_art_record r;
         int64_t t0 = bs_now_mono_ms();
         int lr = bs_cache_restore_merge(s->art, p[i].norm, p[i].outputs, &a, &r);
@@ -461,7 +520,8 @@ void sched_cache_store(bs_sched *s, run_att *a)
                 (long long)a->task_id, outs);
     } else if (key && outs && store_open(s) == 0) {
         char norm[BS_SHA256_HEX_LEN + 1], nb[128];
-        orch_cache_key_norm(key, norm);
+        if (effective_key(s, a->task_id, key, norm))
+            norm[0] = '\0';
         snap sn = {0};
         if (!a->base || !snap_load(a->base, &sn))
             sn.since_ms = a->started_ms - CACHE_CTIME_MARGIN_MS;

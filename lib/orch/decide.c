@@ -118,7 +118,9 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n)
     sqlite3_stmt *st;
     /* Requests beyond the total capacity can never start here: filtered
      * out so they cannot use up the lookahead (reported at open). */
-    int rc = bs_db_prepare(s->ws->db, "SELECT id, cpus, mem_mb, licenses FROM tasks WHERE state='ready'"
+    int rc = bs_db_prepare(s->ws->db, "SELECT id, cpus, mem_mb, licenses,"
+                                      " CASE WHEN cache_key IS NOT NULL THEN outputs END"
+                                      " FROM tasks WHERE state='ready'"
                                       " AND cpus <= ?2 AND mem_mb <= ?3 AND (cache_pending=0 OR ?4)"
                                       " ORDER BY rank DESC, id LIMIT ?1", &st);
     if (rc)
@@ -130,7 +132,18 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n)
     sqlite3_bind_int(st, 2, s->o.cpus);
     sqlite3_bind_int64(st, 3, s->o.mem_mb);
     bool reserved = false;
+    /* Outputs directories of the tasks chosen in this decision. */
+    char *outs[64];
+    int nouts = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *o = (const char *)sqlite3_column_text(st, 4);
+        if (o) {
+            bool busy = sched_outputs_busy(s, o);
+            for (int k = 0; k < nouts && !busy; k++)
+                busy = !strcmp(outs[k], o);
+            if (busy)
+                continue;       /* another task writes there now: one at a time */
+        }
         cand c;
         memset(&c, 0, sizeof c);
         c.id = sqlite3_column_int64(st, 0);
@@ -149,6 +162,8 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n)
         if (fits(s, &c, &av)) {
             out[(*n)++] = c;
             take(s, &c, &av, false);
+            if (o && nouts < 64 && (outs[nouts] = strdup(o)))
+                nouts++;
         } else if (!reserved) {
             reserved = true;
             take(s, &c, &av, true);
@@ -157,6 +172,8 @@ int sched_decide(bs_sched *s, cand *out, int max, int *n)
             break;
     }
     sqlite3_finalize(st);
+    for (int k = 0; k < nouts; k++)
+        free(outs[k]);
     return 0;
 }
 

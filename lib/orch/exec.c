@@ -241,6 +241,7 @@ void run_att_free(run_att *a)
     if (a->sh.pid_fd >= 0)
         close(a->sh.pid_fd);
     free(a->base);
+    free(a->outputs);
     memset(a, 0, sizeof *a);
     a->pidfd = -1;
     a->sh.pid_fd = -1;

@@ -23,7 +23,8 @@ int sched_recover(bs_sched *s)
     sqlite3_stmt *st;
     int rc = bs_db_prepare(s->ws->db,
         "SELECT t.id, t.attempts, t.cpus, t.mem_mb, t.licenses, t.timeout_ms, a.started_ms,"
-        " a.kill_reason, a.kill_ms, a.cpu_s, a.peak_rss_kb, a.reason"
+        " a.kill_reason, a.kill_ms, a.cpu_s, a.peak_rss_kb, a.reason,"
+        " CASE WHEN t.cache_key IS NOT NULL THEN t.outputs END"
         " FROM tasks t JOIN attempts a ON a.task_id=t.id AND a.n=t.attempts WHERE t.state='running'", &st);
     if (rc)
         return rc;
@@ -57,6 +58,7 @@ int sched_recover(bs_sched *s)
         if (why)
             snprintf(a->reason, sizeof a->reason, "%s", why);
         a->base = orch_attempt_base(s->ws, a->task_id, a->n);
+        a->outputs = orch_col_dup(st, 12);
         sched_account(s, a, +1);
         if (!a->base) {
             rc = bs_error_set(BS_ENOMEM, "recovery: out of memory");

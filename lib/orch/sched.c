@@ -562,6 +562,8 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         a->started_ms = it->started_ms;
         a->timeout_ms = it->timeout_ms;
         a->cache = it->outputs ? 1 : -1;
+        a->outputs = it->outputs;       /* taken over */
+        it->outputs = NULL;
         a->next_sample = mono + (s->o.sample_ms < 100 ? s->o.sample_ms : 100);
         a->next_flush = mono + 2000;
         sched_account(s, a, +1);
@@ -582,8 +584,8 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         orch_shim_req rq = {a->base, (const char *const *)it->argv, (const char *const *)it->env,
                             it->cwd, out, err};
         orch_shim sh;
-        if (it->outputs && a->base)
-            sched_cache_snapshot(a->base, it->outputs);
+        if (a->outputs && a->base)
+            sched_cache_snapshot(a->base, a->outputs);
         int r = a->base ? orch_shim_start(&rq, &sh) : bs_error_set(BS_ENOMEM, "launch: out of memory");
         if (r) {
             /* Could not even fork the supervisor: a spawn failure. */

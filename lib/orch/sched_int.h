@@ -37,6 +37,8 @@ typedef struct run_att {
     orch_exit_rec rec;
     char reason[256];
     int cache;                  /* step cache: 1 has key + outputs, -1 not (or stored), 0 unknown */
+    char *outputs;              /* its outputs directory if it has a cache key (exclusive while
+                                   it runs: see sched_outputs_busy) */
     char cache_digest[65];      /* outputs stored under the key ("" if not) */
 } run_att;
 
@@ -114,6 +116,10 @@ void sched_cache_snapshot(const char *base, const char *outputs);
 void sched_cache_store(bs_sched *s, run_att *a);
 /* In the round's transaction: records a stored digest on the task. */
 int sched_cache_record(bs_sched *s, orch_tx *tx, run_att *a);
+/* True if a running cacheable attempt writes to outputs: tasks sharing an
+ * outputs directory run (and are restored) one at a time, so each stores
+ * exactly its own changes. */
+bool sched_outputs_busy(const bs_sched *s, const char *outputs);
 /* Leases pending outputs digests for the dependents (outside transactions). */
 void sched_cache_leases(bs_sched *s);
 void sched_cache_close(bs_sched *s);

@@ -318,6 +318,16 @@ static void test_dag_reruns_only_changed(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(otest_state(&c->o, ids1[i]), BS_TASK_SUCCEEDED);
     assert_int_equal(runs(c, ""), 5);
+    /* B and D are independent but share the outputs directory: they ran
+     * one after the other, so each stored only its own file. */
+    bs_attempt_info *atb, *atd;
+    int nb, nd;
+    assert_int_equal(bs_orch_attempts(c->o.ws, d1.b, &atb, &nb), 0);
+    assert_int_equal(bs_orch_attempts(c->o.ws, d1.d, &atd, &nd), 0);
+    assert_true(nb == 1 && nd == 1);
+    assert_true(atb[0].finished_ms <= atd[0].started_ms || atd[0].finished_ms <= atb[0].started_ms);
+    bs_attempt_info_free_array(atb, nb);
+    bs_attempt_info_free_array(atd, nd);
     /* A fresh build dir, B's folding changed. */
     assert_int_equal(bs_rm_rf(c->out), 0);
     dag_ids d2 = submit_dag(c, "{\"fold\":2}");
@@ -365,6 +375,48 @@ static void test_dag_reruns_only_changed(void **state)
     bs_arena_free(&ar);
     bs_task_info_free(&t);
     bs_art_close(st);
+}
+
+/* Keys that do not chain (each task's own config only): the scheduler
+ * adds the dependencies' output digests, so a re-run middle task that
+ * produces the same outputs lets its dependent hit (early cutoff), and one
+ * that produces different outputs makes it run although its own key is
+ * unchanged. */
+static void test_early_cutoff_by_content(void **state)
+{
+    ctest *c = *state;
+    char ka[65], kb1[65], kb2[65], kb3[65], kc[65], la[512], lb[512], lb3[512], lc[512];
+    key_of("A", "t=1", "{}", NULL, ka);
+    key_of("B", "t=1", "{\"fold\":1}", NULL, kb1);
+    key_of("B", "t=1", "{\"fold\":2}", NULL, kb2);
+    key_of("B", "t=1", "{\"fold\":3}", NULL, kb3);
+    key_of("C", "t=1", "{}", NULL, kc);
+    snprintf(la, sizeof la, "mkdir -p '%s' && echo a > '%s/a.txt' && echo A >> '%s'", c->out, c->out, c->side);
+    snprintf(lb, sizeof lb, "cat '%s/a.txt' > '%s/b.txt' && echo B >> '%s'", c->out, c->out, c->side);
+    snprintf(lb3, sizeof lb3, "echo other > '%s/b.txt' && echo B >> '%s'", c->out, c->side);
+    snprintf(lc, sizeof lc, "cat '%s/b.txt' > '%s/c.txt' && echo C >> '%s'", c->out, c->out, c->side);
+    const char *bline[3] = {lb, lb, lb3}, *bkey[3] = {kb1, kb2, kb3};
+    bs_task_state want_c[3] = {BS_TASK_SUCCEEDED, BS_TASK_CACHED, BS_TASK_SUCCEEDED};
+    for (int r = 0; r < 3; r++) {
+        bs_rm_rf(c->out);
+        int64_t a = submit_c(c, "A", la, ka, NULL, 0, false);
+        int64_t b = submit_c(c, "B", bline[r], bkey[r], &a, 1, false);
+        int64_t cc = submit_c(c, "C", lc, kc, &b, 1, false);
+        run_idle(c, false);
+        assert_int_equal(otest_state(&c->o, a), r == 0 ? BS_TASK_SUCCEEDED : BS_TASK_CACHED);
+        assert_int_equal(otest_state(&c->o, b), BS_TASK_SUCCEEDED);     /* its key changed every time */
+        assert_int_equal(otest_state(&c->o, cc), want_c[r]);
+        char *cp = bs_path_join(c->out, "c.txt");
+        size_t n;
+        char *txt = slurp(cp, &n);
+        assert_non_null(txt);
+        assert_string_equal(txt, r == 2 ? "other\n" : "a\n");
+        free(txt);
+        free(cp);
+    }
+    assert_int_equal(runs(c, "A"), 1);
+    assert_int_equal(runs(c, "B"), 3);
+    assert_int_equal(runs(c, "C"), 2);
 }
 
 static void test_cached_task_dependents_run(void **state)
@@ -513,6 +565,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hit_restores_identical_without_running, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_changed_key_misses_and_no_cache_runs, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_dag_reruns_only_changed, ctest_setup, ctest_teardown),
+        cmocka_unit_test_setup_teardown(test_early_cutoff_by_content, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_cached_task_dependents_run, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_gc_keeps_queued_task_inputs, ctest_setup, ctest_teardown),
         cmocka_unit_test_setup_teardown(test_adopted_attempt_is_stored, ctest_setup, ctest_teardown),

@@ -238,7 +238,7 @@ bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int6
     const bs_ir_tensor *t = n->outputs[i];
     bs_value *v = &cx->s->vals[t->id];
     if (bs_value_alloc(v, elem, rank, dims)) {
-        bs_error_wrap(bs_error_code(), "node %s: ", bs_ir_node_desc(n));
+        bs_error_wrap(bs_error_code(), "node %s", bs_ir_node_desc(n));
         return NULL;
     }
     cx->s->have[t->id] = 1;

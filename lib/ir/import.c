@@ -386,7 +386,7 @@ int bs_ir_load_mem(const void *buf, size_t len, const char *what, bs_ir_graph **
     int rc = bs_onnx_load_mem(buf, len, what, &m);
     if (rc) return rc;
     rc = bs_ir_from_model(m, out);
-    if (rc) bs_error_wrap(rc, "%s: ", what ? what : "memory");
+    if (rc) bs_error_wrap(rc, "%s", what ? what : "memory");
     return rc;
 }
 
@@ -397,6 +397,6 @@ int bs_ir_load(const char *path, bs_ir_graph **out)
     int rc = bs_onnx_load_file(path, &m);
     if (rc) return rc;
     rc = bs_ir_from_model(m, out);
-    if (rc) bs_error_wrap(rc, "%s: ", path);
+    if (rc) bs_error_wrap(rc, "%s", path);
     return rc;
 }

@@ -799,7 +799,7 @@ int bs_ir_infer_shapes(bs_ir_graph *g)
         bs_ir_node *n = g->nodes[i];
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
         rc = d->infer_shape(g, n);
-        if (rc) return bs_error_wrap(rc, "shape inference: ");
+        if (rc) return bs_error_wrap(rc, "shape inference");
         eval_known(g, n);
     }
     return 0;
@@ -811,7 +811,7 @@ int bs_ir_infer_datatypes(bs_ir_graph *g)
         bs_ir_node *n = g->nodes[i];
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
         int rc = (d && d->infer_dtype) ? d->infer_dtype(g, n) : dt_keep(g, n);
-        if (rc) return bs_error_wrap(rc, "datatype inference: ");
+        if (rc) return bs_error_wrap(rc, "datatype inference");
     }
     return 0;
 }

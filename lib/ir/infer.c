@@ -887,6 +887,9 @@ const bs_ir_opdef *bs_ir__builtin_ops(int *count)
     return builtin;
 }
 
+int bs_ir_infer_same_shape(bs_ir_graph *g, bs_ir_node *n) { return sh_unary(g, n); }
+int bs_ir_infer_dt_copy(bs_ir_graph *g, bs_ir_node *n) { return dt_copy(g, n); }
+
 /* Exported for infer_custom.c. */
 int bs_ir__dt_copy(bs_ir_graph *g, bs_ir_node *n) { return dt_copy(g, n); }
 int bs_ir__sh_unary(bs_ir_graph *g, bs_ir_node *n) { return sh_unary(g, n); }

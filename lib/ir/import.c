@@ -15,6 +15,14 @@ bs_ir_graph *bs_ir__graph_alloc(void);
 
 static const char *S(const char *s) { return s ? s : ""; }
 
+/* Arena copy of n elements (at least one zeroed slot, so n = 0 is fine). */
+static void *dup_arr(bs_arena *a, const void *p, size_t n, size_t es)
+{
+    void *d = bs_arena_calloc(a, n + 1, es);
+    if (d && n) memcpy(d, p, n * es);
+    return d;
+}
+
 static int read_type(bs_ir_graph *g, bs_ir_tensor *t, const Onnx__TypeProto *tp, const char *where)
 {
     if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return 0;
@@ -77,7 +85,7 @@ static int read_data(bs_ir_graph *g, const Onnx__TensorProto *tp, const char *wh
         if (!d) return BS_ENOMEM;
         d->elem_type = et;
         d->rank = (int)tp->n_dims;
-        d->dims = bs_arena_memdup(&g->arena, tp->dims, sizeof(int64_t) * (tp->n_dims + 1));
+        d->dims = dup_arr(&g->arena, tp->dims, tp->n_dims, sizeof(int64_t));
         d->numel = numel;
         d->proto = tp;
         *out = d;
@@ -163,11 +171,11 @@ static int read_attr(bs_ir_graph *g, bs_ir_node *n, const Onnx__AttributeProto *
     }
     case BS_ATTR_FLOATS:
         a->type = BS_ATTR_FLOATS; a->n = (int)ap->n_floats;
-        a->floats = bs_arena_memdup(ar, ap->floats, sizeof(float) * (ap->n_floats + 1));
+        a->floats = dup_arr(ar, ap->floats, ap->n_floats, sizeof(float));
         break;
     case BS_ATTR_INTS:
         a->type = BS_ATTR_INTS; a->n = (int)ap->n_ints;
-        a->ints = bs_arena_memdup(ar, ap->ints, sizeof(int64_t) * (ap->n_ints + 1));
+        a->ints = dup_arr(ar, ap->ints, ap->n_ints, sizeof(int64_t));
         break;
     case BS_ATTR_STRINGS:
         a->type = BS_ATTR_STRINGS; a->n = (int)ap->n_strings;

@@ -43,34 +43,29 @@ def bcast_op(f):
 
 
 def conv(n, a, x, w, b=None):
+    """Convolution as sliding windows + a float64 tensor contraction (BLAS)."""
+    one = x.ndim == 3
     pads = a.get("pads", [0] * (2 * (x.ndim - 2)))
     st = a.get("strides", [1] * (x.ndim - 2))
     dil = a.get("dilations", [1] * (x.ndim - 2))
     g = a.get("group", 1)
-    if x.ndim == 3:
+    if one:
         x, w = x[:, :, None, :], w[:, :, None, :]
         pads, st, dil = [0, pads[0], 0, pads[1]], [1, st[0]], [1, dil[0]]
     N, C, H, W = x.shape
     M, Cg, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3]))).astype(np.float64)
     OH = (H + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) // st[0] + 1
     OW = (W + pads[1] + pads[3] - dil[1] * (kw - 1) - 1) // st[1] + 1
-    out = np.zeros((N, M, OH, OW), dtype=np.float64)
+    win = np.lib.stride_tricks.sliding_window_view(xp, ((kh - 1) * dil[0] + 1, (kw - 1) * dil[1] + 1), axis=(2, 3))
+    win = win[:, :, ::st[0], ::st[1], ::dil[0], ::dil[1]][:, :, :OH, :OW]
     mg = M // g
-    for m in range(M):
-        gi = m // mg
-        for ky in range(kh):
-            for kx in range(kw):
-                patch = xp[:, gi * Cg:(gi + 1) * Cg,
-                           ky * dil[0]: ky * dil[0] + st[0] * (OH - 1) + 1: st[0],
-                           kx * dil[1]: kx * dil[1] + st[1] * (OW - 1) + 1: st[1]]
-                out[:, m] += np.einsum("nchw,c->nhw", patch.astype(np.float64), w[m, :, ky, kx].astype(np.float64))
-    out = out.astype(F32)
+    out = np.concatenate([np.einsum("nchwij,mcij->nmhw", win[:, gi * Cg:(gi + 1) * Cg],
+                                    w[gi * mg:(gi + 1) * mg].astype(np.float64), optimize=True)
+                          for gi in range(g)], axis=1).astype(F32)
     if b is not None:
         out = out + b.reshape(1, -1, 1, 1)
-    if n.input[0] and len(x.shape) == 4 and out.shape[2] == 1 and w.shape[2] == 1 and len(a.get("kernel_shape", [1, 1])) == 1:
-        out = out[:, :, 0, :]
-    return [out]
+    return [out[:, :, 0, :] if one else out]
 
 
 def pool(n, a, x, mode):
@@ -443,6 +438,74 @@ def cases(rng):
     return c
 
 
+def cnv_model(rng, wbits=2, abits=2):
+    """A CNV-topology QONNX model (BNN-PYNQ CNV: 6 conv 3x3 + 2 max pools +
+    3 FC, BatchNorm, Quant on weights and activations), random weights.
+    Input: 1x3x32x32 UINT8 pixels."""
+    Q = "qonnx.custom_op.general"
+    nodes, inits = [], []
+    cnt = [0]
+
+    def name(p):
+        cnt[0] += 1
+        return "%s_%d" % (p, cnt[0])
+
+    def const(p, arr):
+        nm = name(p)
+        inits.append(numpy_helper.from_array(np.asarray(arr, dtype=F32), nm))
+        return nm
+
+    def quant(x, bits, scale, signed=1, narrow=0):
+        y = name("q")
+        nodes.append(helper.make_node("Quant", [x, const("s", scale), const("z", 0.0), const("b", float(bits))], [y],
+                                      domain=Q, signed=signed, narrow=narrow, rounding_mode="ROUND"))
+        return y
+
+    def wquant(shape):
+        w = rng.standard_normal(shape).astype(F32)
+        return quant(const("w", w), wbits, np.float32(1.0), 1, 1)
+
+    def bn(x, c, fan_in):
+        y = name("bn")
+        nodes.append(helper.make_node("BatchNormalization", [x, const("g", np.ones(c)), const("be", rng.standard_normal(c) * 0.2),
+                                                             const("mu", rng.standard_normal(c)), const("va", np.full(c, fan_in * 0.4))], [y]))
+        return y
+
+    def op(t, ins, **kw):
+        y = name(t.lower())
+        nodes.append(helper.make_node(t, ins, [y], **kw))
+        return y
+
+    x = "x"
+    h = op("Mul", [x, const("c", np.float32(2.0 / 255))])
+    h = op("Add", [h, const("c", np.float32(-1.0))])
+    h = quant(h, 8, np.float32(2.0 ** -7), 1, 0)
+    cin = 3
+    for cout, pool_after in [(64, False), (64, True), (128, False), (128, True), (256, False), (256, False)]:
+        h = op("Conv", [h, wquant((cout, cin, 3, 3))], kernel_shape=[3, 3])
+        h = bn(h, cout, cin * 9)
+        h = quant(h, abits, np.float32(0.5), 1, 0)
+        if pool_after:
+            h = op("MaxPool", [h], kernel_shape=[2, 2], strides=[2, 2])
+        cin = cout
+    shp = name("shape")
+    inits.append(numpy_helper.from_array(np.array([1, -1], dtype=np.int64), shp))
+    h = op("Reshape", [h, shp])
+    for fin, fout in [(256, 512), (512, 512)]:
+        h = op("MatMul", [h, wquant((fin, fout))])
+        h = bn(h, fout, fin)
+        h = quant(h, abits, np.float32(0.5), 1, 0)
+    h = op("MatMul", [h, wquant((512, 10))])
+    y = op("Mul", [h, const("c", np.float32(0.05))])
+    g = helper.make_graph(nodes, "cnv_w%da%d" % (wbits, abits),
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+                          [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, 10])], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(Q, 1)], producer_name="onnx_ref.py")
+    m.ir_version = 7
+    xin = rng.integers(0, 256, (1, 3, 32, 32)).astype(F32)
+    return m, xin
+
+
 def model_inputs(path, model, shared):
     """Input for a shared model: MNIST for 28x28 models, random values the
     input's QONNX datatype allows otherwise (seeded by file name)."""
@@ -527,6 +590,22 @@ def gen(outdir, shared):
             exact = all(np.all(np.round(y) == y) for y in outs)
             man.append({"name": name, "model": path, "inputs": [ip], "outputs": ops, "exact": bool(exact),
                         "rtol": 1e-4, "atol": 1e-4, "tensors": tens})
+    cm, cx = cnv_model(np.random.default_rng(7))
+    mp = os.path.join(outdir, "cnv_w2a2.onnx")
+    onnx.save(cm, mp)
+    ip = os.path.join(outdir, "cnv_w2a2.in0.npy")
+    np.save(ip, cx)
+    inner = {}
+    outs = run_model(cm, [cx], inner)
+    tens = {}
+    for k, (tn, v) in enumerate(inner.items()):
+        p = os.path.join(outdir, "cnv_w2a2.t%d.npy" % k)
+        np.save(p, v)
+        tens[tn] = p
+    op0 = os.path.join(outdir, "cnv_w2a2.out0.npy")
+    np.save(op0, outs[0])
+    man.append({"name": "cnv_w2a2", "model": mp, "inputs": [ip], "outputs": [op0], "exact": True,
+                "rtol": 0, "atol": 0, "tensors": tens})
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(man, f, indent=1)
     print("onnx_ref: %d cases in %s" % (len(man), outdir))

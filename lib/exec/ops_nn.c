@@ -202,7 +202,7 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
      * product accumulated in double (contiguous, vectorisable). */
     int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
     float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
-    double *acc = malloc(sizeof(double) * (size_t)(P ? P : 1));
+    double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));
     if (!cols || !acc) { free(cols); free(acc); return bs_error_set(BS_ENOMEM, "exec: conv buffers"); }
     for (int64_t b = 0; b < g.N; b++)
         for (int64_t gi = 0; gi < grp; gi++) {
@@ -221,19 +221,39 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
                             }
                         }
                     }
-            for (int64_t mm = 0; mm < mg; mm++) {
-                int64_t m = gi * mg + mm;
-                for (int64_t p = 0; p < P; p++) acc[p] = 0;
+            /* four output channels per pass: each column row is loaded once */
+            for (int64_t mm = 0; mm < mg; mm += 4) {
+                int nb = mg - mm < 4 ? (int)(mg - mm) : 4;
+                int64_t m0 = gi * mg + mm;
+                for (int64_t p = 0; p < nb * P; p++) acc[p] = 0;
                 for (int64_t k = 0; k < K; k++) {
-                    double wv = at(w, m * K + k);
-                    if (wv == 0) continue;
+                    double w0 = at(w, m0 * K + k), w1 = nb > 1 ? at(w, (m0 + 1) * K + k) : 0,
+                           w2 = nb > 2 ? at(w, (m0 + 2) * K + k) : 0, w3 = nb > 3 ? at(w, (m0 + 3) * K + k) : 0;
+                    if (w0 == 0 && w1 == 0 && w2 == 0 && w3 == 0) continue;
                     const float *row = cols + k * P;
-                    for (int64_t p = 0; p < P; p++) acc[p] += wv * row[p];
+                    double *a0 = acc, *a1 = acc + P, *a2 = acc + 2 * P, *a3 = acc + 3 * P;
+                    if (nb == 4)
+                        for (int64_t p = 0; p < P; p++) {
+                            double r = row[p];
+                            a0[p] += w0 * r;
+                            a1[p] += w1 * r;
+                            a2[p] += w2 * r;
+                            a3[p] += w3 * r;
+                        }
+                    else
+                        for (int64_t p = 0; p < P; p++) {
+                            double r = row[p];
+                            a0[p] += w0 * r;
+                            if (nb > 1) a1[p] += w1 * r;
+                            if (nb > 2) a2[p] += w2 * r;
+                        }
                 }
-                float *dst = po + (b * M + m) * P;
-                for (int64_t p = 0; p < P; p++) {
-                    float r = (float)acc[p];
-                    dst[p] = bias ? r + (float)at(bias, m) : r;
+                for (int j = 0; j < nb; j++) {
+                    float *dst = po + (b * M + m0 + j) * P;
+                    for (int64_t p = 0; p < P; p++) {
+                        float r = (float)acc[j * P + p];
+                        dst[p] = bias ? r + (float)at(bias, m0 + j) : r;
+                    }
                 }
             }
         }

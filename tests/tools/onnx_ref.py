@@ -11,7 +11,7 @@ and writes, into OUTDIR:
     *.onnx, *.npy
 Usage: onnx_ref.py gen OUTDIR [SHARED_DATA_DIR]
        onnx_ref.py run MODEL IN.npy OUT.npy      (reference execution)
-       onnx_ref.py bench MODEL SECONDS            (prints inferences/s)
+       onnx_ref.py bench MODEL SECONDS [IN.npy]   (prints inferences/s)
 Exit 77 if onnx/numpy are missing (the caller turns that into SKIP).
 """
 import json
@@ -617,18 +617,18 @@ def main():
     elif len(sys.argv) == 5 and sys.argv[1] == "run":
         m = onnx.load(sys.argv[2])
         np.save(sys.argv[4], run_model(m, [np.load(sys.argv[3])])[0])
-    elif len(sys.argv) == 4 and sys.argv[1] == "bench":
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "bench":
         m = onnx.load(sys.argv[2])
-        x = model_inputs(sys.argv[2], m, os.environ.get("BS_SHARED_DATA", "")) if not sys.argv[2].endswith("cnv.onnx") else None
-        if x is None:
-            vi = m.graph.input[0]
-            x = np.random.default_rng(0).integers(0, 256, [d.dim_value for d in vi.type.tensor_type.shape.dim]).astype(F32)
+        x = np.load(sys.argv[4]) if len(sys.argv) == 5 else model_inputs(sys.argv[2], m, os.environ.get("BS_SHARED_DATA", ""))
         run_model(m, [x])
         t0, n = time.perf_counter(), 0
-        while time.perf_counter() - t0 < float(sys.argv[3]):
+        while True:
             run_model(m, [x])
             n += 1
-        print("%.2f" % (n / (time.perf_counter() - t0)))
+            t = time.perf_counter() - t0
+            if t >= float(sys.argv[3]):
+                break
+        print("%.2f" % (n / t))
     else:
         print(__doc__)
         sys.exit(2)

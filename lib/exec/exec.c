@@ -324,6 +324,7 @@ void bs_exec_free(bs_exec_session *s)
 }
 
 int bs_exec_num_inputs(const bs_exec_session *s) { return s->nins; }
+const bs_ir_graph *bs_exec_graph_of(const bs_exec_session *s) { return s->g; }
 const bs_ir_tensor *bs_exec_input_tensor(const bs_exec_session *s, int i)
 {
     return i >= 0 && i < s->nins ? s->ins[i] : NULL;

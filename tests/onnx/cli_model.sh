@@ -36,6 +36,8 @@ o=$("$B" model exec "$tfc" --input "$in" --output "$T/y.npy" --all-tensors "$T/a
 grep -q "global_out INT64 \[1, 1\]: 7" <<<"$o" || fail "exec must classify the MNIST 7: $o"
 [ -s "$T/y.npy" ] || fail "exec --output"
 [ "$(ls "$T/all" | wc -l)" -ge 25 ] || fail "exec --all-tensors wrote $(ls "$T/all" | wc -l) files"
+o=$("$B" model exec "$tfc" --input "$D/finn_build/tfc_w1a1_finn_testdata/input.npy") || fail "exec batch"
+grep -q "global_out INT64 \[4, 1\]: 7 2 1 0" <<<"$o" || fail "exec of FINN's 4-sample verification input: $o"
 "$B" model exec "$tfc" --input "$T/bad.onnx" 2>"$T/err"; [ $? -eq 1 ] || fail "bad npy must exit 1"
 grep -q "not a .npy file" "$T/err" || fail "npy error: $(cat $T/err)"
 "$B" model exec "$hw" --input "$in" 2>"$T/err"; [ $? -eq 1 ] || fail "exec of unsupported must exit 1"

@@ -287,6 +287,74 @@ static void test_tfc_finn_testdata(void **st)
     bs_value_free(&exp);
 }
 
+static bs_ir_graph *load_rel(const char *rel)
+{
+    char *p = bs_path_join(data, rel);
+    bs_ir_graph *g;
+    if (bs_ir_load(p, &g) || bs_ir_infer(g)) fail_msg("%s: %s", rel, bs_error_msg());
+    free(p);
+    return g;
+}
+
+static void test_batch_and_equivalence(void **st)
+{
+    (void)st;
+    NEED_DATA();
+    /* FINN's verify_input_npy holds 4 samples: run_batch splits them */
+    bs_ir_graph *g = load_rel("models/tfc_w1a1_finn_build_dataflow.onnx");
+    bs_exec_session *s;
+    assert_int_equal(bs_exec_new(g, &s), 0);
+    bs_value x = {0}, out[1];
+    char *pi = bs_path_join(data, "finn_build/tfc_w1a1_finn_testdata/input.npy");
+    assert_int_equal(bs_npy_read(pi, &x), 0);
+    free(pi);
+    assert_int_equal(bs_exec_run_batch(s, &x, 1, out), 0);
+    assert_int_equal(out[0].numel, 4);
+    assert_int_equal(out[0].dims[0], 4);
+    int64_t want[4] = {7, 2, 1, 0};
+    for (int i = 0; i < 4; i++) assert_int_equal((int64_t)bs_value_get(&out[0], i), want[i]);
+    bs_value_free(&out[0]);
+    bs_value_free(&x);
+    bs_exec_free(s);
+    bs_ir_free(g);
+    /* random inputs follow the input datatype */
+    bs_ir_graph *cy = load_rel("models/cybsec_mlp_w2a2_ready.onnx");
+    const bs_ir_tensor *in = cy->inputs[0];
+    assert_string_equal(bs_dt_str(in->dtype), "BIPOLAR");
+    bs_value r = {0};
+    assert_int_equal(bs_exec_random_input(in, 1, &r), 0);
+    int npos = 0;
+    for (int64_t i = 0; i < r.numel; i++) {
+        double v = bs_value_get(&r, i);
+        assert_true(v == 1 || v == -1);
+        npos += v == 1;
+    }
+    assert_true(npos > 200 && npos < 400);
+    bs_value_free(&r);
+    bs_ir_graph *cys = load_rel("finn_oracle/cybsec/intermediate_models/step_streamline.onnx");
+    assert_int_equal(bs_exec_equivalent(cy, cys, 16, 3, 0, 0), 0);   /* bit-exact */
+    bs_ir_free(cys);
+    bs_ir_free(cy);
+    bs_ir_graph *st_g = load_rel("finn_oracle/tfc_w2a2_fps/intermediate_models/step_streamline.onnx");
+    /* FINN's streamlining preserved the function (from UINT8 inputs) */
+    bs_ir_graph *q = load_rel("models/tfc_w2a2_qonnx.onnx");
+    if (bs_exec_equivalent(st_g, q, 8, 42, 1e-4, 1e-4)) fail_msg("%s", bs_error_msg());
+    bs_ir_graph *tidy = load_rel("finn_oracle/tfc_w2a2_fps/intermediate_models/step_tidy_up.onnx");
+    if (bs_exec_equivalent(st_g, tidy, 4, 7, 1e-4, 1e-4)) fail_msg("%s", bs_error_msg());
+    /* ... and a one-weight change is caught, naming output and values */
+    bs_ir_tensor *w = NULL;
+    for (int i = 0; i < tidy->nnodes; i++)   /* the last MatMul: feeds the logits */
+        if (!strcmp(tidy->nodes[i]->op_type, "MatMul")) w = tidy->nodes[i]->inputs[1];
+    assert_non_null(w);
+    assert_non_null(w->init);
+    for (int i = 0; i < 10; i++) ((float *)w->init->data)[i] += 3;
+    assert_int_equal(bs_exec_equivalent(st_g, tidy, 4, 7, 1e-4, 1e-4), BS_EVERIFY);
+    assert_non_null(strstr(bs_error_msg(), "before vs"));
+    bs_ir_free(tidy);
+    bs_ir_free(q);
+    bs_ir_free(st_g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_domains_normalised),
         cmocka_unit_test(test_qonnx_vs_streamlined),
         cmocka_unit_test(test_tfc_finn_testdata),
+        cmocka_unit_test(test_batch_and_equivalence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

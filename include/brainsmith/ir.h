@@ -246,6 +246,12 @@ int bs_ir_tensor_set_init(bs_ir_graph *g, bs_ir_tensor *t, int32_t elem_type, in
 int bs_ir_tensor_set_init_f32(bs_ir_graph *g, bs_ir_tensor *t, int rank, const int64_t *dims,
                               const float *data);
 void bs_ir_tensor_clear_init(bs_ir_tensor *t);
+/* New initializer tensor with a unique name from prefix (data copied);
+ * NULL on error.  The usual way passes create weights/thresholds/scales. */
+bs_ir_tensor *bs_ir_const_new(bs_ir_graph *g, const char *prefix, int32_t elem_type, int rank,
+                              const int64_t *dims, const void *data);
+bs_ir_tensor *bs_ir_const_f32(bs_ir_graph *g, const char *prefix, int rank, const int64_t *dims,
+                              const float *data);
 /* Initializer (or known) values as doubles: *out has numel entries,
  * allocated in g's arena.  BS_EINVAL if t has no data. */
 int bs_ir_tensor_values(bs_ir_graph *g, const bs_ir_tensor *t, double **out, int64_t *numel);

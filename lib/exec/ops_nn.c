@@ -182,6 +182,42 @@ static bs_value *pool_out(bs_exec_ctx *cx, const bs_value *x, const geo *g, int6
     return bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, d);
 }
 
+/* Smallest s in [0, 20] such that every v * 2^s is an integer (-1 if none),
+ * and the largest |v|.  Quantized tensors are such dyadic values. */
+static int dyadic(const float *v, int64_t n, double *maxabs)
+{
+    int s = 0;
+    double m = 0, f = 1;
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[i], a = fabs(x);
+        if (a > m) m = a;
+        if (a >= 1e15) return -1;
+        while ((double)(int64_t)(x * f) != x * f) {
+            if (++s > 20) return -1;
+            f *= 2;
+        }
+    }
+    *maxabs = m;
+    return s;
+}
+
+/* True when sum_k w[m,k] * col[k,p] is exact in float32 for every order of
+ * summation: all values dyadic and every partial sum below 2^24 quanta.
+ * Then float accumulation gives exactly the double result, faster. */
+static bool float_exact(const float *w, int64_t M, int64_t K, const float *cols, int64_t KP)
+{
+    double mw, mx;
+    int sw = dyadic(w, M * K, &mw), sx = sw < 0 ? -1 : dyadic(cols, KP, &mx);
+    if (sw < 0 || sx < 0) return false;
+    double worst = 0;
+    for (int64_t m = 0; m < M; m++) {
+        double r = 0;
+        for (int64_t k = 0; k < K; k++) r += fabs(w[m * K + k]);
+        if (r > worst) worst = r;
+    }
+    return ldexp(worst * mx, sw + sx) < 16777216.0;
+}
+
 int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
 {
     NEED_IN(n, in, nin, 1);
@@ -202,6 +238,7 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
      * product accumulated in double (contiguous, vectorisable). */
     int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
     float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
+    const float *wf = w->elem == BS_ELEM_FLOAT ? (const float *)w->data : NULL;
     double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));
     if (!cols || !acc) { free(cols); free(acc); return bs_error_set(BS_ENOMEM, "exec: conv buffers"); }
     for (int64_t b = 0; b < g.N; b++)
@@ -221,6 +258,34 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
                             }
                         }
                     }
+            if (wf && float_exact(wf + gi * mg * K, mg, K, cols, K * P)) {
+                /* exact in float32: 4 channels per pass, vectorisable */
+                float *fa = (float *)acc;
+                for (int64_t mm = 0; mm < mg; mm += 4) {
+                    int nb = mg - mm < 4 ? (int)(mg - mm) : 4;
+                    int64_t m0 = gi * mg + mm;
+                    for (int64_t p = 0; p < 4 * P; p++) fa[p] = 0;
+                    for (int64_t k = 0; k < K; k++) {
+                        float w0 = wf[m0 * K + k], w1 = nb > 1 ? wf[(m0 + 1) * K + k] : 0,
+                              w2 = nb > 2 ? wf[(m0 + 2) * K + k] : 0, w3 = nb > 3 ? wf[(m0 + 3) * K + k] : 0;
+                        if (w0 == 0 && w1 == 0 && w2 == 0 && w3 == 0) continue;
+                        const float *row = cols + k * P;
+                        float *a0 = fa, *a1 = fa + P, *a2 = fa + 2 * P, *a3 = fa + 3 * P;
+                        for (int64_t p = 0; p < P; p++) {
+                            float r = row[p];
+                            a0[p] += w0 * r;
+                            a1[p] += w1 * r;
+                            a2[p] += w2 * r;
+                            a3[p] += w3 * r;
+                        }
+                    }
+                    for (int j = 0; j < nb; j++) {
+                        float *dst = po + (b * M + m0 + j) * P;
+                        for (int64_t p = 0; p < P; p++) dst[p] = bias ? fa[j * P + p] + (float)at(bias, m0 + j) : fa[j * P + p];
+                    }
+                }
+                continue;
+            }
             /* four output channels per pass: each column row is loaded once */
             for (int64_t mm = 0; mm < mg; mm += 4) {
                 int nb = mg - mm < 4 ? (int)(mg - mm) : 4;

@@ -103,9 +103,10 @@ static void test_insert_remove_replace(void **st)
     float in[4] = {1, 2, 3, 4}, before[3], after[3];
     run1(g, in, before, 3);
     /* insert Add(+1) after MatMul, i.e. before Mul (a typical rewrite) */
-    bs_ir_tensor *a = mul->inputs[0], *c = bs_ir_tensor_new(g, "add_c"), *o = bs_ir_tensor_new(g, "add_out");
     float one = 1;
-    assert_int_equal(bs_ir_tensor_set_init_f32(g, c, 0, NULL, &one), 0);
+    bs_ir_tensor *a = mul->inputs[0], *c = bs_ir_const_f32(g, "add_c", 0, NULL, &one), *o = bs_ir_tensor_new(g, "add_out");
+    assert_non_null(c);
+    assert_true(bs_ir_is_const(c));
     bs_ir_tensor *ins[2] = {a, c};
     bs_ir_node *add = bs_ir_node_add(g, "Add", "", NULL, ins, 2, &o, 1, mul);
     assert_non_null(add);

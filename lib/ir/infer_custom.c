@@ -8,17 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-int bs_ir__dt_copy(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__sh_unary(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__matmul_shape(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__pool_dims(const bs_ir_node *n, int sp, const int64_t *in, const int64_t *k, int64_t *out);
 
-#define IN(n, i) ((i) < (n)->ninputs ? (n)->inputs[i] : NULL)
-
-static int bad(const bs_ir_node *n, const char *what)
-{
-    return bs_error_set(BS_EINVAL, "node %s: %s", bs_ir_node_desc(n), what);
-}
 
 static int need_rank(const bs_ir_node *n, int i)
 {

@@ -1,7 +1,7 @@
 /* infer.c - shape and datatype inference: the op registry, the drivers
- * (InferShapes / InferDataTypes), the generic QONNX datatype rules
- * (finn-reference §4.5) and the standard ONNX ops.  QONNX/FINN custom ops
- * are in infer_custom.c. */
+ * (InferShapes / InferDataTypes) and the evaluation of small shape-computing
+ * chains (Shape -> Gather -> Concat -> Reshape).  The rules of the standard
+ * ops are in infer_std.c, QONNX/FINN custom ops in infer_custom.c. */
 #include "ir_int.h"
 #include "brainsmith/onnx.h"
 #include "brainsmith/util.h"

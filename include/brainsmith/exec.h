@@ -84,6 +84,11 @@ bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int6
 bs_value *bs_exec_out_like(bs_exec_ctx *cx, int i, int32_t elem, const bs_value *like);
 /* The graph being run (for attribute reads of neighbours, datatypes, ...). */
 const bs_ir_graph *bs_exec_graph(const bs_exec_ctx *cx);
+/* Per-node state kept for the session's lifetime (e.g. repacked weights, a
+ * loaded child model): NULL until set; free_fn (may be NULL) runs in
+ * bs_exec_free. */
+void *bs_exec_state(bs_exec_ctx *cx);
+void bs_exec_set_state(bs_exec_ctx *cx, void *state, void (*free_fn)(void *));
 
 /* Fails with BS_EUNSUPPORTED listing EVERY node (name, op_type, domain)
  * that has no kernel; 0 when all are supported. */

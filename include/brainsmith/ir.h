@@ -168,6 +168,8 @@ struct bs_ir_graph {
     int nopsets, capopsets;
     int64_t ir_version;
     int next_node_id;
+    const char *path;         /* file it was loaded from (bs_ir_load), or NULL;
+                                 used to resolve partition child models */
     Onnx__ModelProto *src;    /* the imported proto (owned), for the fields
                                  the IR does not model; NULL for new graphs */
     void *index;              /* private name index */
@@ -195,6 +197,12 @@ int bs_ir_save(const bs_ir_graph *g, const char *path);
 /* Deep copy (export + import); the copy is independent of g. */
 int bs_ir_clone(const bs_ir_graph *g, bs_ir_graph **out);
 void bs_ir_free(bs_ir_graph *g);
+
+/* Loads the child model of a StreamingDataflowPartition / GenericPartition
+ * node (attribute "model"), resolved as given, then relative to the
+ * directory of g->path and up to three of its ancestors (FINN stores paths
+ * relative to the build output dir).  BS_ENOTFOUND naming the path. */
+int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph **out);
 
 /* ---- lookup ------------------------------------------------------------- */
 

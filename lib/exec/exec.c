@@ -195,8 +195,26 @@ int bs_exec_check(const bs_ir_graph *g)
 {
     bs_strbuf sb = BS_STRBUF_INIT;
     int cnt = 0;
+    static _Thread_local int depth;
     for (int i = 0; i < g->nnodes; i++) {
         const bs_ir_node *n = g->nodes[i];
+        bool part = !strcmp(n->op_type, "StreamingDataflowPartition") || !strcmp(n->op_type, "GenericPartition");
+        if (part && depth < 4) {
+            /* look inside: the child's nodes need kernels too */
+            bs_ir_graph *c;
+            int rc = bs_ir_load_partition(g, n, &c);
+            if (!rc) {
+                depth++;
+                rc = bs_exec_check(c);
+                depth--;
+                bs_ir_free(c);
+            }
+            if (rc) {
+                bs_strbuf_printf(&sb, "%s%s [%s]", cnt ? ", " : "", bs_ir_node_desc(n), bs_error_msg());
+                cnt++;
+            }
+            continue;
+        }
         if (bs_exec_lookup(n->domain, n->op_type)) continue;
         bs_strbuf_printf(&sb, "%s%s", cnt ? ", " : "", bs_ir_node_desc(n));
         cnt++;
@@ -213,6 +231,7 @@ int bs_exec_check(const bs_ir_graph *g)
 struct bs_exec_ctx {
     bs_exec_session *s;
     const bs_ir_node *node;
+    int pos;                    /* node position in graph order */
 };
 
 struct bs_exec_session {
@@ -227,9 +246,21 @@ struct bs_exec_session {
     uint8_t *cnode;             /* by node position: all inputs constant */
     uint8_t *ctensor;           /* by tensor id: initializer or constant-derived */
     bool const_done;            /* constant nodes were computed by a run */
+    void **state;               /* by node position: kernel state */
+    void (**state_free)(void *);
 };
 
 const bs_ir_graph *bs_exec_graph(const bs_exec_ctx *cx) { return cx->s->g; }
+
+void *bs_exec_state(bs_exec_ctx *cx) { return cx->s->state[cx->pos]; }
+
+void bs_exec_set_state(bs_exec_ctx *cx, void *state, void (*free_fn)(void *))
+{
+    bs_exec_session *s = cx->s;
+    if (s->state[cx->pos] && s->state_free[cx->pos]) s->state_free[cx->pos](s->state[cx->pos]);
+    s->state[cx->pos] = state;
+    s->state_free[cx->pos] = free_fn;
+}
 
 bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int64_t *dims)
 {
@@ -270,7 +301,10 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
     s->argv = calloc((size_t)s->maxin + 1, sizeof(void *));
     s->cnode = calloc((size_t)g->nnodes + 1, 1);
     s->ctensor = calloc((size_t)g->ntensors + 1, 1);
-    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv || !s->cnode || !s->ctensor) {
+    s->state = calloc((size_t)g->nnodes + 1, sizeof(void *));
+    s->state_free = calloc((size_t)g->nnodes + 1, sizeof(*s->state_free));
+    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv || !s->cnode || !s->ctensor || !s->state ||
+        !s->state_free) {
         bs_exec_free(s);
         return bs_error_set(BS_ENOMEM, "exec: session");
     }
@@ -318,6 +352,10 @@ void bs_exec_free(bs_exec_session *s)
     free(s->ops);
     free(s->ins);
     free(s->argv);
+    for (int i = 0; s->state && s->state_free && i < s->g->nnodes; i++)
+        if (s->state[i] && s->state_free[i]) s->state_free[i](s->state[i]);
+    free(s->state);
+    free(s->state_free);
     free(s->cnode);
     free(s->ctensor);
     free(s);
@@ -372,11 +410,12 @@ int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs)
         int rc = bind_input(s, s->ins[i], &inputs[i]);
         if (rc) return rc;
     }
-    bs_exec_ctx cx = {s, NULL};
+    bs_exec_ctx cx = {s, NULL, 0};
     for (int i = 0; i < g->nnodes; i++) {
         const bs_ir_node *n = g->nodes[i];
         if (s->cnode[i] && s->const_done) continue;
         cx.node = n;
+        cx.pos = i;
         for (int k = 0; k < n->ninputs; k++) {
             const bs_ir_tensor *t = n->inputs[k];
             if (t && !s->have[t->id])

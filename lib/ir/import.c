@@ -9,6 +9,7 @@
 #include "brainsmith/util.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -411,6 +412,13 @@ int bs_ir_load(const char *path, bs_ir_graph **out)
     return 0;
 }
 
+/* Only regular files are model candidates (never devices or FIFOs). */
+static bool is_regular(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph **out)
 {
     *out = NULL;
@@ -418,7 +426,7 @@ int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph 
     int rc = bs_ir_attr_get_str(n, "model", &rel);
     if (rc) return rc;
     if (!*rel) return bs_error_set(BS_EINVAL, "node %s: empty 'model' attribute", bs_ir_node_desc(n));
-    if (bs_path_exists(rel) && !bs_is_dir(rel)) return bs_ir_load(rel, out);
+    if (is_regular(rel)) return bs_ir_load(rel, out);
     if (rel[0] != '/' && g->path) {
         char *dir = strdup(g->path);
         if (!dir) return BS_ENOMEM;
@@ -427,7 +435,7 @@ int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph 
             if (!slash) break;
             *slash = 0;
             char *cand = bs_path_join(*dir ? dir : "/", rel);
-            bool ok = cand && bs_path_exists(cand) && !bs_is_dir(cand);
+            bool ok = cand && is_regular(cand);
             if (ok) {
                 rc = bs_ir_load(cand, out);
                 free(cand);

@@ -118,6 +118,16 @@ const bs_value *bs_exec_value(const bs_exec_session *s, const bs_ir_tensor *t);
 /* One-shot: new + run + copy outputs into outs[0..g->noutputs) (owned). */
 int bs_exec_graph_once(const bs_ir_graph *g, const bs_value *inputs, int ninputs, bs_value *outs);
 
+/* Runs the kernel of one node on given input values (NULL = omitted) and
+ * copies its outputs into outs[0..n->noutputs) (owned).  The building block
+ * of FoldConstants: pass the initializers' values, store the results with
+ * bs_ir_tensor_set_init.  Works for nodes of any graph state. */
+int bs_exec_node(const bs_ir_graph *g, const bs_ir_node *n, const bs_value *const *inputs, int nin,
+                 bs_value *outs);
+/* A borrowed view of an initializer / known value (no copy; valid while
+ * the graph is); BS_EINVAL if t has no decodable data. */
+int bs_exec_const_view(const bs_ir_tensor *t, bs_value *out);
+
 /* ---- verification helpers (lib/exec/verify.c) ------------------------------
  * For FINN-style verification of a transformation: run the graph before and
  * after on the same inputs and compare (yosys equiv_opt style). */

@@ -465,3 +465,49 @@ bs_value *bs_exec__cur_out(bs_exec_ctx *cx, int i)
 {
     return &cx->s->vals[cx->node->outputs[i]->id];
 }
+
+int bs_exec_const_view(const bs_ir_tensor *t, bs_value *out)
+{
+    const bs_ir_data *d = t->init ? t->init : t->known;
+    if (!d || d->proto || !d->data)
+        return bs_error_set(BS_EINVAL, "exec: tensor '%s' has no constant data", t->name);
+    memset(out, 0, sizeof *out);
+    out->elem = d->elem_type;
+    out->rank = d->rank;
+    for (int k = 0; k < d->rank; k++) out->dims[k] = d->dims[k];
+    out->numel = d->numel;
+    out->data = d->data;
+    return 0;
+}
+
+int bs_exec_node(const bs_ir_graph *g, const bs_ir_node *n, const bs_value *const *inputs, int nin,
+                 bs_value *outs)
+{
+    const bs_exec_op *op = bs_exec_lookup(n->domain, n->op_type);
+    if (!op)
+        return bs_error_set(BS_EUNSUPPORTED, "no executor kernel for node %s", bs_ir_node_desc(n));
+    /* a minimal session: value slots for every tensor, nothing else */
+    bs_exec_session s = {0};
+    s.g = g;
+    s.vals = calloc((size_t)g->ntensors + 1, sizeof(bs_value));
+    s.have = calloc((size_t)g->ntensors + 1, 1);
+    s.state = calloc((size_t)g->nnodes + 1, sizeof(void *));
+    s.state_free = calloc((size_t)g->nnodes + 1, sizeof(*s.state_free));
+    int rc = 0;
+    if (!s.vals || !s.have || !s.state || !s.state_free) rc = bs_error_set(BS_ENOMEM, "exec: node");
+    bs_exec_ctx cx = {&s, n, 0};
+    if (!rc) rc = op->fn(&cx, n, inputs, nin);
+    for (int k = 0; k < n->noutputs && !rc; k++) {
+        memset(&outs[k], 0, sizeof outs[k]);
+        if (s.have[n->outputs[k]->id]) rc = bs_value_copy(&outs[k], &s.vals[n->outputs[k]->id]);
+    }
+    if (s.vals)
+        for (int i = 0; i < g->ntensors; i++) bs_value_free(&s.vals[i]);
+    for (int i = 0; s.state && s.state_free && i < g->nnodes; i++)
+        if (s.state[i] && s.state_free[i]) s.state_free[i](s.state[i]);
+    free(s.vals);
+    free(s.have);
+    free(s.state);
+    free(s.state_free);
+    return rc;
+}

@@ -157,9 +157,9 @@ static const bs_exec_op *find_exact(const char *domain, const char *op)
 {
     for (int i = nreg - 1; i >= 0; i--)
         if (!strcmp(reg[i]->op_type, op) && !strcmp(reg[i]->domain, domain)) return reg[i];
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < 3; t++) {
         int n;
-        const bs_exec_op *tab = t ? bs_exec__qonnx_ops(&n) : bs_exec__std_ops(&n);
+        const bs_exec_op *tab = t == 0 ? bs_exec__std_ops(&n) : t == 1 ? bs_exec__qonnx_ops(&n) : bs_exec__misc_ops(&n);
         for (int i = 0; i < n; i++)
             if (!strcmp(tab[i].op_type, op) && !strcmp(tab[i].domain, domain)) return &tab[i];
     }
@@ -182,12 +182,13 @@ const bs_exec_op *bs_exec_lookup(const char *domain, const char *op_type)
 
 const bs_exec_op *bs_exec_op_at(int i)
 {
-    int ns, nq;
-    const bs_exec_op *s = bs_exec__std_ops(&ns), *q = bs_exec__qonnx_ops(&nq);
+    int ns, nq, nm;
+    const bs_exec_op *s = bs_exec__std_ops(&ns), *q = bs_exec__qonnx_ops(&nq), *m = bs_exec__misc_ops(&nm);
     if (i < 0) return NULL;
     if (i < ns) return &s[i];
     if (i < ns + nq) return &q[i - ns];
-    if (i < ns + nq + nreg) return reg[i - ns - nq];
+    if (i < ns + nq + nm) return &m[i - ns - nq];
+    if (i < ns + nq + nm + nreg) return reg[i - ns - nq - nm];
     return NULL;
 }
 

@@ -541,6 +541,29 @@ static int sh_expand(bs_ir_graph *g, bs_ir_node *n)
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, orank, d);
 }
 
+static int sh_quantize_linear(bs_ir_graph *g, bs_ir_node *n)
+{
+    NEED_RANK(n, 0);
+    int32_t et = IN(n, 2) ? IN(n, 2)->elem_type : BS_ELEM_UINT8;
+    return bs_ir_set_out_shape(g, n, 0, et, n->inputs[0]->rank, n->inputs[0]->dims);
+}
+
+static int sh_dequantize_linear(bs_ir_graph *g, bs_ir_node *n)
+{
+    NEED_RANK(n, 0);
+    return bs_ir_set_out_shape(g, n, 0, BS_ELEM_FLOAT, n->inputs[0]->rank, n->inputs[0]->dims);
+}
+
+static int sh_tile(bs_ir_graph *g, bs_ir_node *n)
+{
+    NEED_RANK(n, 0);
+    const bs_ir_tensor *x = n->inputs[0];
+    int64_t r[BS_IR_MAX_RANK], d[BS_IR_MAX_RANK];
+    if (ivals(IN(n, 1), r, BS_IR_MAX_RANK) != x->rank) return bad(n, "repeats are not constant or of the wrong length");
+    for (int i = 0; i < x->rank; i++) d[i] = x->dims[i] < 0 ? -1 : x->dims[i] * r[i];
+    return bs_ir_set_out_shape(g, n, 0, x->elem_type, x->rank, d);
+}
+
 /* ---- generic datatype rules (§4.5) -------------------------------------------- */
 
 int bs_ir__dt_keep(bs_ir_graph *g, bs_ir_node *n)
@@ -596,6 +619,25 @@ static int dt_arith(bs_ir_graph *g, bs_ir_node *n)
     return 0;
 }
 
+/* QuantizeLinear -> INT/UINT of the output element type (§4.5). */
+static int dt_quantize_linear(bs_ir_graph *g, bs_ir_node *n)
+{
+    (void)g;
+    int32_t et = n->outputs[0]->elem_type;
+    bs_dt d = et == BS_ELEM_INT8 ? bs_dt_int(8) : et == BS_ELEM_UINT8 ? bs_dt_uint(8) : et == BS_ELEM_INT16 ? bs_dt_int(16)
+              : et == BS_ELEM_UINT16 ? bs_dt_uint(16) : et == BS_ELEM_INT32 ? bs_dt_int(32) : BS_DT_FLOAT32_V;
+    bs_ir_tensor_set_dtype(n->outputs[0], d);
+    return 0;
+}
+
+/* DequantizeLinear -> SCALEDINT, which Q's InferDataTypes turns into FLOAT32. */
+static int dt_float32(bs_ir_graph *g, bs_ir_node *n)
+{
+    (void)g;
+    bs_ir_tensor_set_dtype(n->outputs[0], BS_DT_FLOAT32_V);
+    return 0;
+}
+
 /* ---- the built-in table ---------------------------------------------------------- */
 
 #define U(op, help) {"", op, sh_unary, NULL, help}
@@ -644,6 +686,9 @@ static const bs_ir_opdef builtin[] = {
     {"", "Split", sh_split, bs_ir__dt_copy, "split along axis"},
     {"", "Expand", sh_expand, bs_ir__dt_copy, "broadcast to a constant shape"},
     {"", "Sign", sh_unary, dt_sign, "sign (BIPOLAR)"},
+    {"", "QuantizeLinear", sh_quantize_linear, dt_quantize_linear, "ONNX QDQ quantizer"},
+    {"", "DequantizeLinear", sh_dequantize_linear, dt_float32, "ONNX QDQ dequantizer"},
+    {"", "Tile", sh_tile, bs_ir__dt_copy, "repeat along axes"},
     C("Identity", "identity"), C("Clip", "clamp to [min, max]"), U("Dropout", "identity at inference"),
     U("BatchNormalization", "per-channel affine (inference mode)"),
     U("Relu", "max(x, 0)"), U("LeakyRelu", "leaky ReLU"), U("Sigmoid", "logistic"),

@@ -177,7 +177,10 @@ struct bs_ir_graph {
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* Empty graph (ir_version 8, opset "" 11 + qonnx.custom_op.general 1). */
+/* Empty graph (ir_version 8, opset "" 11 + qonnx.custom_op.general 1).
+ * The registries (bs_ir_register_op, bs_exec_register) are process-wide and
+ * not locked: register at start-up.  A graph must not be edited from two
+ * threads at once; distinct graphs are independent. */
 bs_ir_graph *bs_ir_new(const char *name);
 /* Imports a ModelProto; takes ownership of m on success AND on failure.
  * Fails with BS_ECORRUPT naming the broken field (a node input that is
@@ -282,9 +285,11 @@ int bs_ir_replace_output(bs_ir_graph *g, bs_ir_tensor *old, bs_ir_tensor *t);
 /* ---- nodes -------------------------------------------------------------- */
 
 /* Creates a node and inserts it in graph order before `before` (NULL =
- * append).  name NULL or "" gets a unique "<op_type>_<k>" name.  inputs may
- * contain NULL (omitted optional input).  Outputs must not already have a
- * producer (BS_EEXISTS). */
+ * append).  name NULL or "" gets bs_ir_unique_name(op_type) ("MatMul", then
+ * "MatMul_0", ...; FINN-style names come from bs_ir_give_unique_node_names).
+ * inputs may contain NULL (omitted optional input).  Outputs must not
+ * already have a producer (BS_EEXISTS).  Does not re-sort: insert before the
+ * first consumer, or call bs_ir_toposort afterwards. */
 bs_ir_node *bs_ir_node_add(bs_ir_graph *g, const char *op_type, const char *domain,
                            const char *name, bs_ir_tensor *const *inputs, int ninputs,
                            bs_ir_tensor *const *outputs, int noutputs, bs_ir_node *before);

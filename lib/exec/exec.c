@@ -65,7 +65,9 @@ double bs_value_get(const bs_value *v, int64_t i)
 }
 
 /* Saturating double -> integer conversion (no UB on out-of-range input). */
-static int64_t to_i64(double x)
+int64_t bs_exec__i64(double x);
+#define to_i64 bs_exec__i64
+int64_t bs_exec__i64(double x)
 {
     if (isnan(x)) return 0;
     if (x >= 9.2233720368547758e18) return INT64_MAX;

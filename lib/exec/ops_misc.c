@@ -81,8 +81,8 @@ static int k_tile(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *i
     int64_t rep[BS_IR_MAX_RANK], d[BS_IR_MAX_RANK], is[BS_IR_MAX_RANK];
     if (bs_exec__ints(in[1], rep, BS_IR_MAX_RANK) != x->rank) return bs_exec__fail(n, "repeats must have rank entries");
     for (int k = 0; k < x->rank; k++) {
-        if (rep[k] < 0) return bs_exec__fail(n, "negative repeat");
-        d[k] = x->dims[k] * rep[k];
+        if (rep[k] < 0 || !BS_EXEC_SANE(rep[k]) || __builtin_mul_overflow(x->dims[k], rep[k], &d[k]))
+            return bs_exec__fail(n, "repeat out of range");
     }
     bs_value *o = bs_exec_out(cx, 0, x->elem, x->rank, d);
     if (!o) return bs_error_code();

@@ -132,6 +132,9 @@ static int pool_dims(const bs_ir_node *n, int sp, const int64_t *in, const int64
     for (int i = 0; i < sp; i++) {
         int64_t s = i < nst ? st[i] : 1, d = i < ndil ? dil[i] : 1;
         if (s <= 0 || d <= 0 || k[i] <= 0) return bad(n, "non-positive kernel/stride/dilation");
+        if (!BS_IR_SANE(s) || !BS_IR_SANE(d) || !BS_IR_SANE(k[i]) ||
+            (npads >= 2 * sp && (!BS_IR_SANE(pads[i]) || !BS_IR_SANE(pads[i + sp]))))
+            return bad(n, "kernel/stride/dilation/pads out of range");
         int64_t ek = (k[i] - 1) * d + 1;
         if (in[i] < 0) { out[i] = -1; continue; }
         if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
@@ -161,6 +164,7 @@ static int sh_conv(bs_ir_graph *g, bs_ir_node *n)
     if (!bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nks) && nks == sp)
         for (int i = 0; i < sp; i++) k[i] = ks[i];
     int64_t grp = bs_ir_attr_int(n, "group", 1);
+    if (grp <= 0 || !BS_IR_SANE(grp)) return bad(n, "group out of range");
     if (x->dims[1] >= 0 && w->dims[1] >= 0 && x->dims[1] != w->dims[1] * grp)
         return bad(n, "input channels do not match weights x group");
     o[0] = x->dims[0];
@@ -226,13 +230,14 @@ static int sh_reshape(bs_ir_graph *g, bs_ir_node *n)
             neg = i;
         } else if (s[i] < 0) {
             return bad(n, "negative dimension in shape");
-        } else {
-            known *= s[i];
+        } else if (!bs_ir__mul(known, s[i], &known)) {
+            return bad(n, "shape too large");
         }
     }
     if (neg >= 0) s[neg] = (total >= 0 && known > 0) ? total / known : -1;
     int64_t prod = 1;
-    for (int i = 0; i < r; i++) prod *= s[i];
+    for (int i = 0; i < r; i++)
+        if (s[i] >= 0 && !bs_ir__mul(prod, s[i], &prod)) return bad(n, "shape too large");
     if (total >= 0 && prod >= 0 && neg < 0 && prod != total)
         return bs_error_set(BS_EINVAL, "node %s: cannot reshape %lld elements into %lld",
                             bs_ir_node_desc(n), (long long)total, (long long)prod);
@@ -251,7 +256,8 @@ static int sh_flatten(bs_ir_graph *g, bs_ir_node *n)
     int64_t d[2] = {1, 1};
     for (int i = 0; i < x->rank; i++) {
         int64_t *p = i < ax ? &d[0] : &d[1];
-        *p = (*p < 0 || x->dims[i] < 0) ? -1 : *p * x->dims[i];
+        if (*p < 0 || x->dims[i] < 0) *p = -1;
+        else if (!bs_ir__mul(*p, x->dims[i], p)) return bad(n, "shape too large");
     }
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, 2, d);
 }
@@ -386,6 +392,8 @@ static int sh_pad(bs_ir_graph *g, bs_ir_node *n)
         memcpy(p, a, sizeof(int64_t) * (size_t)np);
     }
     if (np != 2 * x->rank) return bad(n, "pads length is not 2 x rank");
+    for (int i = 0; i < np; i++)
+        if (!BS_IR_SANE(p[i])) return bad(n, "pad out of range");
     int64_t d[BS_IR_MAX_RANK];
     for (int i = 0; i < x->rank; i++)
         d[i] = x->dims[i] < 0 ? -1 : x->dims[i] + p[i] + p[i + x->rank];
@@ -485,6 +493,8 @@ static int sh_slice(bs_ir_graph *g, bs_ir_node *n)
         if (a < 0 || a >= x->rank || s == 0) return bad(n, "bad axis/step");
         int64_t dim = x->dims[a];
         if (dim < 0) { d[a] = -1; continue; }
+        if (s > dim + 1) s = dim + 1;        /* same result, no overflow */
+        if (s < -dim - 1) s = -dim - 1;
         int64_t b = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
         if (s > 0) {
             b = b < 0 ? 0 : b > dim ? dim : b;
@@ -560,7 +570,11 @@ static int sh_tile(bs_ir_graph *g, bs_ir_node *n)
     const bs_ir_tensor *x = n->inputs[0];
     int64_t r[BS_IR_MAX_RANK], d[BS_IR_MAX_RANK];
     if (ivals(IN(n, 1), r, BS_IR_MAX_RANK) != x->rank) return bad(n, "repeats are not constant or of the wrong length");
-    for (int i = 0; i < x->rank; i++) d[i] = x->dims[i] < 0 ? -1 : x->dims[i] * r[i];
+    for (int i = 0; i < x->rank; i++) {
+        if (r[i] < 0 || !BS_IR_SANE(r[i])) return bad(n, "repeat out of range");
+        if (x->dims[i] < 0) d[i] = -1;
+        else if (!bs_ir__mul(x->dims[i], r[i], &d[i])) return bad(n, "output too large");
+    }
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, x->rank, d);
 }
 

@@ -315,6 +315,19 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
         s->ops[i] = bs_exec_lookup(g->nodes[i]->domain, g->nodes[i]->op_type);
     for (int i = 0; i < g->ninputs; i++)
         if (!g->inputs[i]->init) s->ins[s->nins++] = g->inputs[i];
+    /* element types the kernels compute with (no FLOAT16/BFLOAT16/strings) */
+    for (int i = 0; i < g->ntensors && !rc; i++) {
+        const bs_ir_tensor *t = g->tensors[i];
+        int32_t et = t->init ? t->init->elem_type : t->elem_type;
+        bool used = t->nconsumers || t->producer || t->is_input;
+        if (used && (et == BS_ELEM_FLOAT16 || et == BS_ELEM_STRING || et > BS_ELEM_UINT64))
+            rc = bs_error_set(BS_EUNSUPPORTED, "exec: tensor '%s' has element type %s, which the executor does not compute with",
+                              t->name, bs_onnx_elem_name(et));
+    }
+    if (rc) {
+        bs_exec_free(s);
+        return rc;
+    }
     /* Constant subgraphs (weight quantizers, Shape chains, ...) are computed
      * by the first run only, as FINN's FoldConstants would. */
     for (int i = 0; i < g->ntensors; i++)

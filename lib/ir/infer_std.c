@@ -608,29 +608,31 @@ static int dt_sign(bs_ir_graph *g, bs_ir_node *n)
 /* MatMul, Gemm, Conv, Add, Sub, Mul (Q behaviour). */
 static int dt_arith(bs_ir_graph *g, bs_ir_node *n)
 {
-    (void)g;
-    bool all_int = true, all_q = true, any_signed = false, any_float = false;
-    int nin = !strcmp(n->op_type, "Gemm") || !strcmp(n->op_type, "Conv") ? 2 : n->ninputs;
-    if (nin > n->ninputs) nin = n->ninputs;
-    for (int i = 0; i < nin; i++) {
+    /* As FINN dev 2025 (qonnx 0630ceae) behaves on the shared models: all
+     * integer inputs -> INT32/UINT32; all integer/fixed/scaled-int ->
+     * SCALEDINT<32>, stored as FLOAT32; otherwise (some float input) the
+     * output keeps its annotation - e.g. the Add(-bias) after a
+     * MultiThreshold stays INT2 (16 such nodes in the FINN oracle models). */
+    bool all_int = true, all_q = true, any_signed = false;
+    for (int i = 0; i < n->ninputs; i++) {
         const bs_ir_tensor *t = n->inputs[i];
         if (!t) continue;
         bs_dt d = t->dtype;
         if (!bs_dt_is_integer(d)) all_int = false;
         if (!bs_dt_is_integer(d) && d.kind != BS_DT_FIXED && d.kind != BS_DT_SCALEDINT) all_q = false;
         if (bs_dt_signed(d)) any_signed = true;
-        if (bs_dt_is_float(d)) any_float = true;
     }
     bs_ir_tensor *o = n->outputs[0];
     if (all_int) {
         bool s = any_signed || !strcmp(n->op_type, "Sub");
         bs_ir_tensor_set_dtype(o, s ? bs_dt_int(32) : bs_dt_uint(32));
-    } else if (all_q || any_float) {
-        bs_ir_tensor_set_dtype(o, BS_DT_FLOAT32_V);  /* SCALEDINT<32> -> FLOAT32 in Q */
-    } else {
-        return bs_ir__dt_keep(g, n);
+        return 0;
     }
-    return 0;
+    if (all_q) {
+        bs_ir_tensor_set_dtype(o, BS_DT_FLOAT32_V);
+        return 0;
+    }
+    return bs_ir__dt_keep(g, n);
 }
 
 /* QuantizeLinear -> INT/UINT of the output element type (§4.5). */

@@ -564,6 +564,46 @@ static int sh_dequantize_linear(bs_ir_graph *g, bs_ir_node *n)
     return bs_ir_set_out_shape(g, n, 0, BS_ELEM_FLOAT, n->inputs[0]->rank, n->inputs[0]->dims);
 }
 
+/* Resize/Upsample: output = floor(in * scale) or the given sizes. */
+static int sh_resize(bs_ir_graph *g, bs_ir_node *n)
+{
+    NEED_RANK(n, 0);
+    const bs_ir_tensor *x = n->inputs[0];
+    bool up = !strcmp(n->op_type, "Upsample");
+    const bs_ir_tensor *sc = up ? IN(n, 1) : (n->ninputs > 2 ? IN(n, 2) : IN(n, 1)), *sz = up ? NULL : IN(n, 3);
+    int64_t d[BS_IR_MAX_RANK];
+    const bs_ir_data *dsz = sz ? (sz->init ? sz->init : sz->known) : NULL;
+    const bs_ir_data *dsc = sc ? (sc->init ? sc->init : sc->known) : NULL;
+    const float *af;
+    int naf = 0;
+    if (dsz && dsz->numel) {
+        if (dsz->numel != x->rank) return bad(n, "sizes must have rank entries");
+        for (int i = 0; i < x->rank; i++) {
+            double v = bs_ir_data_get(dsz, i);
+            if (!(v >= 0 && v <= 2147483648.0)) return bad(n, "size out of range");
+            d[i] = (int64_t)v;
+        }
+    } else if ((dsc && dsc->numel) || (!bs_ir_attr_get_floats(n, "scales", &af, &naf) && naf)) {
+        int cnt = dsc && dsc->numel ? (int)dsc->numel : naf;
+        if (cnt != x->rank) return bad(n, "scales must have rank entries");
+        for (int i = 0; i < x->rank; i++) {
+            double s = dsc && dsc->numel ? (float)bs_ir_data_get(dsc, i) : af[i];
+            if (!(s > 0 && s < 1e6)) return bad(n, "scale out of range");
+            d[i] = x->dims[i] < 0 ? -1 : (int64_t)floor((double)x->dims[i] * s);
+        }
+    } else {
+        return bad(n, "scales/sizes are not constant");
+    }
+    return bs_ir_set_out_shape(g, n, 0, x->elem_type, x->rank, d);
+}
+
+/* Resize/Upsample copy the datatype in mode "nearest" only (§4.5). */
+static int dt_resize(bs_ir_graph *g, bs_ir_node *n)
+{
+    if (!strcmp(bs_ir_attr_str(n, "mode", "nearest"), "nearest")) return bs_ir__dt_copy(g, n);
+    return bs_ir__dt_keep(g, n);
+}
+
 static int sh_tile(bs_ir_graph *g, bs_ir_node *n)
 {
     NEED_RANK(n, 0);
@@ -705,6 +745,8 @@ static const bs_ir_opdef builtin[] = {
     {"", "QuantizeLinear", sh_quantize_linear, dt_quantize_linear, "ONNX QDQ quantizer"},
     {"", "DequantizeLinear", sh_dequantize_linear, dt_float32, "ONNX QDQ dequantizer"},
     {"", "Tile", sh_tile, bs_ir__dt_copy, "repeat along axes"},
+    {"", "Resize", sh_resize, dt_resize, "resize by scales or sizes"},
+    {"", "Upsample", sh_resize, dt_resize, "upsample by scales (deprecated op)"},
     C("Identity", "identity"), C("Clip", "clamp to [min, max]"), U("Dropout", "identity at inference"),
     U("BatchNormalization", "per-channel affine (inference mode)"),
     U("Relu", "max(x, 0)"), U("LeakyRelu", "leaky ReLU"), U("Sigmoid", "logistic"),

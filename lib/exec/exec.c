@@ -26,6 +26,9 @@ int bs_value_alloc(bs_value *v, int32_t elem, int rank, const int64_t *dims)
         n *= dims[i];
     }
     size_t bytes = (size_t)n * es;
+    if (bytes > BS_EXEC_MAX_VALUE_BYTES)
+        return bs_error_set(BS_ERANGE, "exec: a %s value of %lld elements exceeds the %zu MiB limit",
+                            bs_onnx_elem_name(elem), (long long)n, BS_EXEC_MAX_VALUE_BYTES >> 20);
     if (v->cap < bytes || !v->cap) {
         if (v->cap) free(v->data);
         v->data = malloc(bytes ? bytes : 1);

@@ -296,6 +296,8 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     /* im2col per (batch, group) into a K x P column buffer, then a dense
      * product accumulated in double (contiguous, vectorisable). */
     int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
+    if ((double)K * (double)P * sizeof(float) > (double)BS_EXEC_MAX_VALUE_BYTES)
+        return bs_exec__fail(n, "column buffer of %lld x %lld exceeds the memory limit", (long long)K, (long long)P);
     float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
     const float *wf = w->elem == BS_ELEM_FLOAT ? (const float *)w->data : NULL;
     double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));

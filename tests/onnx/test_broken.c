@@ -218,12 +218,33 @@ static void test_nan_weights(void **st)
     }
 }
 
+/* Regression (libFuzzer, UBSan): resizing an empty axis must fail cleanly. */
+static void test_resize_empty_axis(void **st)
+{
+    (void)st;
+    bs_ir_graph *g = bs_ir_new("resize");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *y = bs_ir_tensor_get(g, "y");
+    int64_t xd[2] = {1, 0}, one = 2;
+    int64_t sizes[2] = {1, 4};
+    assert_int_equal(bs_ir_tensor_set_shape(g, x, 2, xd), 0);
+    assert_int_equal(bs_ir_add_input(g, x), 0);
+    bs_ir_tensor *ins[4] = {x, NULL, NULL, bs_ir_const_new(g, "sizes", BS_ELEM_INT64, 1, &one, sizes)};
+    assert_non_null(bs_ir_node_add(g, "Resize", "", NULL, ins, 4, &y, 1, NULL));
+    assert_int_equal(bs_ir_add_output(g, y), 0);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_value in = {0}, out[1];
+    assert_int_equal(bs_value_alloc(&in, BS_ELEM_FLOAT, 2, xd), 0);
+    expect(bs_exec_graph_once(g, &in, 1, out), BS_EINVAL, "empty axis");
+    bs_value_free(&in);
+    bs_ir_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_bytes_errors),
         cmocka_unit_test(test_unsupported_and_inference_errors), cmocka_unit_test(test_exec_input_errors),
-        cmocka_unit_test(test_nan_weights),
+        cmocka_unit_test(test_nan_weights), cmocka_unit_test(test_resize_empty_axis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

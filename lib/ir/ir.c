@@ -164,6 +164,7 @@ int bs_ir_clone(const bs_ir_graph *g, bs_ir_graph **out)
     if (rc) return rc;
     rc = bs_ir_load_mem(buf, len, "clone", out);
     free(buf);
+    if (!rc && g->path) (*out)->path = bs_arena_strdup(&(*out)->arena, g->path);  /* partitions resolve alike */
     return rc;
 }
 

@@ -6,7 +6,9 @@
  * transparent so passes can READ fields directly (n->op_type,
  * t->dims[i], t->producer, t->consumers[k]); all CHANGES go through the
  * functions below, which keep the producer/consumer links, the name index
- * and the graph input/output lists consistent.  Strings handed to the API
+ * and the graph input/output lists consistent (facts without links may be
+ * assigned directly: t->elem_type, n->user, arena strings for the
+ * doc_string fields).  Strings handed to the API
  * are copied into the arena; pointers returned stay valid until bs_ir_free
  * (removed nodes/tensors stay allocated, only unlinked).
  *
@@ -249,6 +251,8 @@ int bs_ir_tensor_set_shape(bs_ir_graph *g, bs_ir_tensor *t, int rank, const int6
 void bs_ir_tensor_set_dtype(bs_ir_tensor *t, bs_dt dt);
 void bs_ir_tensor_clear_dtype(bs_ir_tensor *t);
 int bs_ir_tensor_set_layout(bs_ir_graph *g, bs_ir_tensor *t, const char *layout);
+/* tensor_sparsity annotation, e.g. "{'dw': {'kernel_shape': [3, 3]}}" (NULL clears). */
+int bs_ir_tensor_set_sparsity(bs_ir_graph *g, bs_ir_tensor *t, const char *sparsity);
 /* Makes t an initializer with a copy of data (numel derived from dims);
  * also sets t's elem type and shape. */
 int bs_ir_tensor_set_init(bs_ir_graph *g, bs_ir_tensor *t, int32_t elem_type, int rank,

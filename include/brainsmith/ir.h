@@ -212,6 +212,8 @@ int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph 
 /* ---- lookup ------------------------------------------------------------- */
 
 bs_ir_tensor *bs_ir_tensor_find(const bs_ir_graph *g, const char *name);
+/* The node with that name (the first one if a file repeats a name; "" and
+ * NULL find nothing). */
 bs_ir_node *bs_ir_node_find(const bs_ir_graph *g, const char *name);
 /* Index of n in g->nodes, or -1. */
 int bs_ir_node_index(const bs_ir_graph *g, const bs_ir_node *n);
@@ -330,8 +332,10 @@ int bs_ir_give_unique_node_names(bs_ir_graph *g, const char *prefix);
 int bs_ir_toposort(bs_ir_graph *g);
 /* Drops tensors no node or graph input/output references. Returns count. */
 int bs_ir_remove_unused_tensors(bs_ir_graph *g);
-/* Structural self-check: every link consistent, names unique, graph order
- * topological.  BS_ECORRUPT naming the first problem. */
+/* Structural self-check: every link consistent, tensors indexed by their
+ * names, graph order topological, every input produced/initialized/a graph
+ * input.  (Node names may repeat or be empty in ONNX files; see
+ * bs_ir_give_unique_node_names.)  BS_ECORRUPT naming the first problem. */
 int bs_ir_validate(const bs_ir_graph *g);
 
 /* ---- attributes --------------------------------------------------------- */

@@ -184,6 +184,7 @@ int bs_ir_infer_shapes(bs_ir_graph *g)
     for (int i = 0; i < g->nnodes; i++) {
         bs_ir_node *n = g->nodes[i];
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
+        for (int k = 0; k < n->noutputs; k++) n->outputs[k]->known = NULL;   /* no stale values */
         rc = d->infer_shape(g, n);
         if (rc) return bs_error_wrap(rc, "shape inference");
         eval_known(g, n);

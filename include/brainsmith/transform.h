@@ -76,6 +76,11 @@ int bs_xform_extract_config(bs_ir_graph *g, const char *const *attrs, cJSON **ou
 /* True for nodes in the finn.custom_op.fpgadataflow(.hls|.rtl) domains. */
 bool bs_xform_is_hw(const void *node);
 
+/* CreateDataflowPartition (finn-reference §6.5): x->g becomes the parent
+ * (one StreamingDataflowPartition "GenericPartition_0"); *child is the model
+ * of the HW nodes.  A non-HW node between HW nodes is an error naming it. */
+int bs_xform_create_partition(bs_xform_ctx *x, bs_ir_graph **child);
+
 /* Loads an IR node into the kernels module (attribute adapter); BS_ENOTFOUND
  * when no kernel knows the op type. */
 struct bs_ir_node;

@@ -189,7 +189,7 @@ int xf_InferLabelSelectLayer(bs_xform_ctx *x, bool *changed)
 
 /* ---- CreateDataflowPartition ---------------------------------------------- */
 
-int xf_create_partition(bs_xform_ctx *x, bs_ir_graph **child_out)
+int bs_xform_create_partition(bs_xform_ctx *x, bs_ir_graph **child_out)
 {
     bs_ir_graph *g = x->g;
     int first = -1, last = -1, nhw = 0;
@@ -270,7 +270,7 @@ int xf_create_partition(bs_xform_ctx *x, bs_ir_graph **child_out)
 int xf_CreateDataflowPartition(bs_xform_ctx *x, bool *changed)
 {
     bs_ir_graph *child = NULL;
-    int rc = xf_create_partition(x, &child);
+    int rc = bs_xform_create_partition(x, &child);
     if (rc < 0) return rc;
     bs_ir_free(child);
     *changed = true;

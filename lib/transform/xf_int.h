@@ -81,7 +81,5 @@ XF(SetFolding); XF(ApplyConfig); XF(AnnotateCycles); XF(MinimizeWeightBitWidth);
 XF(MinimizeAccumulatorWidth);
 #undef XF
 
-/* CreateDataflowPartition result: the child graph (moved out of g). */
-int xf_create_partition(bs_xform_ctx *x, bs_ir_graph **child);
 
 #endif

@@ -1,7 +1,7 @@
 /* flow.h - the FINN build flow (module lib/flow): FINN's
  * dataflow_build_config.json, the step registry with FINN dev-2025 step
  * names and order, and the build driver that produces FINN's output
- * directory (intermediate_models/<step>.onnx, report/*.json,
+ * directory (intermediate_models/<step>.onnx, report/<name>.json,
  * time_per_step.json, build_dataflow.log, auto_folding_config.json, ...).
  *
  * The config is FINN's own file, unchanged (finn-reference §2): every field

@@ -414,6 +414,9 @@ int bs_xform_extract_config(bs_ir_graph *g, const char *const *attrs, cJSON **ou
                     for (int j = 0; j < a->n; j++) cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)a->ints[j]));
                     cJSON_AddItemToObject(o, attrs[i], arr);
                 } else if (a->type == BS_ATTR_FLOAT) cJSON_AddItemToObject(o, attrs[i], bs_json_py_float(a->f));
+            } else if (!strcmp(attrs[i], "preferred_impl_style") && (!d || !loaded)) {
+                /* HWCustomOp base attribute, default "" */
+                cJSON_AddStringToObject(o, attrs[i], "");
             } else if (d && loaded) {
                 if (d->type == BS_KA_INT) {
                     int64_t v;

@@ -1,0 +1,289 @@
+/* cmd_flow.c - `brainsmith build`, `brainsmith steps`, `brainsmith
+ * transforms` and `brainsmith pipeline plan`: the FINN build flow from the
+ * command line.  Options are folded into a dataflow_build_config.json
+ * object (the config file, if given, then the command-line overrides) and
+ * handed to lib/flow. */
+#include "cli.h"
+
+#include "brainsmith/error.h"
+#include "brainsmith/events.h"
+#include "brainsmith/flow.h"
+#include "brainsmith/json.h"
+#include "brainsmith/transform.h"
+#include "brainsmith/util.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct build_args {
+    const char *model, *config, *board, *part, *folding, *steps, *output, *start, *stop;
+    double fps, clk;
+    bool has_fps, has_clk, json;
+} build_args;
+
+static const char build_usage[] =
+    "usage: brainsmith build MODEL.onnx [--config dataflow_build_config.json]\n"
+    "         [--board B | --part P] [--clk NS] [--target-fps F | --folding F.json]\n"
+    "         [--steps estimate|all|step_a,step_b,...] [--start STEP] [--stop STEP]\n"
+    "         [--output DIR] [--json]\n\n"
+    "Runs FINN's build flow natively and writes FINN's output directory:\n"
+    "intermediate_models/<step>.onnx, report/*.json, time_per_step.json,\n"
+    "build_dataflow.log, auto_folding_config.json, template_specialize_layers_config.json.\n"
+    "Without --config: output_dir build_<model>, 10 ns clock, board Pynq-Z1,\n"
+    "estimate_reports, estimate-only steps.  Steps needing Vitis HLS / Vivado fail\n"
+    "with an error naming the backend.\n";
+
+static const char plan_usage[] =
+    "usage: brainsmith pipeline plan MODEL.onnx [--config C] [--target-fps F]\n"
+    "         [--folding F.json] [--steps estimate|all|LIST]\n\n"
+    "Prints the step list brainsmith would run for MODEL as JSON: per step whether\n"
+    "it runs, is skipped (and why) or needs an external backend.\n";
+
+static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const char *usage)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+#define VAL() (i + 1 < argc ? argv[++i] : NULL)
+        if (!strcmp(o, "--json")) { a->json = true; continue; }
+        if (o[0] != '-') {
+            if (a->model) return bs_cli_usage(cli, "unexpected argument '%s'", o);
+            a->model = o;
+            continue;
+        }
+        const char *v = VAL();
+        if (!v) return bs_cli_usage(cli, "option %s needs a value", o);
+        if (!strcmp(o, "--config")) a->config = v;
+        else if (!strcmp(o, "--board")) a->board = v;
+        else if (!strcmp(o, "--part")) a->part = v;
+        else if (!strcmp(o, "--folding")) a->folding = v;
+        else if (!strcmp(o, "--steps")) a->steps = v;
+        else if (!strcmp(o, "--output")) a->output = v;
+        else if (!strcmp(o, "--start")) a->start = v;
+        else if (!strcmp(o, "--stop")) a->stop = v;
+        else if (!strcmp(o, "--target-fps")) {
+            if (bs_parse_double(v, &a->fps) < 0 || a->fps <= 0) return bs_cli_usage(cli, "--target-fps: bad number '%s'", v);
+            a->has_fps = true;
+        } else if (!strcmp(o, "--clk")) {
+            if (bs_parse_double(v, &a->clk) < 0 || a->clk <= 0) return bs_cli_usage(cli, "--clk: bad number '%s'", v);
+            a->has_clk = true;
+        } else {
+            return bs_cli_usage(cli, "unknown option '%s'", o);
+        }
+#undef VAL
+    }
+    (void)usage;
+    if (!a->model) return bs_cli_usage(cli, "missing MODEL");
+    if (a->board && a->part) return bs_cli_usage(cli, "--board and --part are exclusive");
+    if (a->has_fps && a->folding) return bs_cli_usage(cli, "--target-fps and --folding are exclusive");
+    return -1;
+}
+
+static void set_str(cJSON *o, const char *k, const char *v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddStringToObject(o, k, v);
+}
+
+/* Builds the effective config (file + overrides). */
+static int make_config(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
+{
+    cJSON *j = NULL;
+    int rc;
+    char *base = NULL;
+    if (a->config) {
+        if ((rc = bs_json_load_file(a->config, &j)) < 0) return bs_cli_fail(cli, rc);
+        char *tmp = strdup(a->config);
+        base = realpath(dirname(tmp), NULL);
+        free(tmp);
+    } else {
+        j = cJSON_CreateObject();
+        char *tmp = strdup(a->model), *bn = basename(tmp), *dot = strrchr(bn, '.');
+        if (dot) *dot = 0;
+        bs_strbuf sb = BS_STRBUF_INIT;
+        bs_strbuf_printf(&sb, "build_%s", bn);
+        cJSON_AddStringToObject(j, "output_dir", sb.buf);
+        bs_strbuf_free(&sb);
+        free(tmp);
+        cJSON_AddNumberToObject(j, "synth_clk_period_ns", 10.0);
+        cJSON *go = cJSON_AddArrayToObject(j, "generate_outputs");
+        cJSON_AddItemToArray(go, cJSON_CreateString("estimate_reports"));
+        cJSON_AddStringToObject(j, "board", "Pynq-Z1");
+        base = getcwd(NULL, 0);
+        if (!a->steps) {
+            cJSON *st = cJSON_AddArrayToObject(j, "steps");
+            for (const char *const *s = bs_flow_estimate_steps(); *s; s++) cJSON_AddItemToArray(st, cJSON_CreateString(*s));
+        }
+    }
+    if (a->board) { set_str(j, "board", a->board); cJSON_DeleteItemFromObjectCaseSensitive(j, "fpga_part"); }
+    if (a->part) set_str(j, "fpga_part", a->part);
+    if (a->has_clk) { cJSON_DeleteItemFromObjectCaseSensitive(j, "synth_clk_period_ns"); cJSON_AddNumberToObject(j, "synth_clk_period_ns", a->clk); }
+    if (a->has_fps) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "target_fps");
+        cJSON_AddNumberToObject(j, "target_fps", a->fps);
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "folding_config_file");
+    }
+    if (a->folding) {
+        char *abs = realpath(a->folding, NULL);
+        if (!abs) { cJSON_Delete(j); free(base); return bs_cli_usage(cli, "--folding: cannot open '%s'", a->folding); }
+        set_str(j, "folding_config_file", abs);
+        free(abs);
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "target_fps");
+    }
+    if (a->start) set_str(j, "start_step", a->start);
+    if (a->stop) set_str(j, "stop_step", a->stop);
+    if (a->steps) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "steps");
+        if (!strcmp(a->steps, "all")) {
+            /* the default list: no "steps" key */
+        } else {
+            cJSON *st = cJSON_AddArrayToObject(j, "steps");
+            if (!strcmp(a->steps, "estimate")) {
+                for (const char *const *s = bs_flow_estimate_steps(); *s; s++) cJSON_AddItemToArray(st, cJSON_CreateString(*s));
+            } else {
+                char *tmp = strdup(a->steps), *save = NULL;
+                for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                    cJSON_AddItemToArray(st, cJSON_CreateString(t));
+                free(tmp);
+            }
+        }
+    }
+    rc = bs_flow_config_from_json(j, a->config ? a->config : "command line", base, cfg);
+    cJSON_Delete(j);
+    free(base);
+    if (rc < 0) return bs_cli_fail(cli, rc);
+    return 0;
+}
+
+static int cmd_build(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) { fputs(build_usage, stdout); return 0; }
+    build_args a;
+    int rc = parse_args(cli, argc, argv, &a, build_usage);
+    if (rc >= 0) return rc;
+    bs_flow_config cfg;
+    if ((rc = make_config(cli, &a, &cfg)) != 0) return rc;
+    bs_flow_opts o = {0};
+    o.model_path = a.model;
+    o.out_dir = a.output;
+    o.console = a.json ? NULL : stdout;
+    o.bus = bs_bus_default();
+    int64_t t0 = bs_now_mono_ns();
+    rc = bs_flow_build(&cfg, &o);
+    double secs = (double)(bs_now_mono_ns() - t0) / 1e9;
+    if (a.json) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddBoolToObject(r, "ok", rc == 0);
+        cJSON_AddNumberToObject(r, "seconds", secs);
+        if (rc) cJSON_AddStringToObject(r, "error", bs_error_msg());
+        char *txt = cJSON_Print(r);
+        puts(txt);
+        free(txt);
+        cJSON_Delete(r);
+    }
+    bs_flow_config_free(&cfg);
+    if (rc < 0) return a.json ? BS_EXIT_FAIL : bs_cli_fail(cli, rc);
+    return 0;
+}
+
+static int cmd_steps(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) {
+        puts("usage: brainsmith steps [--json]\n\nLists FINN's build steps (dev 2025 names and order) with help,\n"
+             "whether brainsmith runs them natively or which backend they need.");
+        return 0;
+    }
+    bool json = argc > 1 && !strcmp(argv[1], "--json");
+    if (argc > 1 && !json) return bs_cli_usage(cli, "unknown argument '%s'", argv[1]);
+    const char *const *def = bs_flow_default_steps(), *const *est = bs_flow_estimate_steps();
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < bs_step_count(); i++) {
+        const bs_step_def *d = bs_step_at(i);
+        int di = 0, ei = 0;
+        for (int k = 0; def[k]; k++) if (!strcmp(def[k], d->name)) di = k + 1;
+        for (int k = 0; est[k]; k++) if (!strcmp(est[k], d->name)) ei = k + 1;
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", d->name);
+            cJSON_AddBoolToObject(o, "native", d->fn != NULL);
+            if (d->backend) cJSON_AddStringToObject(o, "backend", d->backend);
+            cJSON_AddNumberToObject(o, "default_index", di);
+            cJSON_AddNumberToObject(o, "estimate_index", ei);
+            cJSON_AddStringToObject(o, "help", d->help);
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            printf("%-34s %-6s %s%s%s\n", d->name, d->fn ? "native" : "ext", d->help,
+                   d->backend ? "  [needs " : "", d->backend ? d->backend : "");
+            if (d->backend) printf("%*s]\n", 0, "");
+        }
+    }
+    if (json) { char *t = cJSON_Print(arr); puts(t); free(t); }
+    cJSON_Delete(arr);
+    return 0;
+}
+
+static int cmd_transforms(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) {
+        puts("usage: brainsmith transforms [--json]\n\nLists the graph transformations (FINN/QONNX class names) with help.");
+        return 0;
+    }
+    bool json = argc > 1 && !strcmp(argv[1], "--json");
+    if (argc > 1 && !json) return bs_cli_usage(cli, "unknown argument '%s'", argv[1]);
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < bs_xform_count(); i++) {
+        const bs_xform_def *d = bs_xform_at(i);
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", d->name);
+            cJSON_AddStringToObject(o, "group", d->group);
+            cJSON_AddBoolToObject(o, "fixpoint", d->fixpoint);
+            cJSON_AddStringToObject(o, "help", d->help);
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            printf("%-38s %-10s %s\n", d->name, d->group, d->help);
+        }
+    }
+    if (json) { char *t = cJSON_Print(arr); puts(t); free(t); }
+    cJSON_Delete(arr);
+    return 0;
+}
+
+static int cmd_plan(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) { fputs(plan_usage, stdout); return 0; }
+    build_args a;
+    int rc = parse_args(cli, argc, argv, &a, plan_usage);
+    if (rc >= 0) return rc;
+    bs_flow_config cfg;
+    if ((rc = make_config(cli, &a, &cfg)) != 0) return rc;
+    cJSON *plan = NULL;
+    rc = bs_flow_plan(&cfg, a.model, &plan);
+    bs_flow_config_free(&cfg);
+    if (rc < 0) return bs_cli_fail(cli, rc);
+    char *t = cJSON_Print(plan);
+    puts(t);
+    free(t);
+    cJSON_Delete(plan);
+    return 0;
+}
+
+static const bs_cmd pipeline_cmds[] = {
+    {"plan", cmd_plan, "derive the step list for a model (JSON)"},
+    {NULL, NULL, NULL},
+};
+
+static int cmd_pipeline(bs_cli *cli, int argc, char **argv)
+{
+    return bs_cli_subcommand(cli, pipeline_cmds, "usage: brainsmith pipeline plan MODEL [--config C]\n", argc, argv);
+}
+
+const bs_cmd bs_cmds_flow[] = {
+    {"build", cmd_build, "build a model with FINN's flow (estimate reports natively)"},
+    {"steps", cmd_steps, "list FINN build steps"},
+    {"transforms", cmd_transforms, "list graph transformations"},
+    {"pipeline", cmd_pipeline, "pipeline plan: derive the step list for a model"},
+    {NULL, NULL, NULL},
+};

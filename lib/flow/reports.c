@@ -65,7 +65,7 @@ static cJSON *aggregate(const cJSON *per_node)
                 keys[nk] = e->string;
                 sums[nk++] = 0;
             }
-            sums[i] += e->valuedouble;
+            sums[i] += cJSON_IsRaw(e) ? strtod(e->valuestring, NULL) : e->valuedouble;
         }
     }
     cJSON *t = cJSON_CreateObject();

@@ -705,7 +705,10 @@ static int dt_arith(bs_ir_graph *g, bs_ir_node *n)
     if (all_int) {
         bool s = any_signed || !strcmp(n->op_type, "Sub");
         bs_ir_tensor_set_dtype(o, s ? bs_dt_int(32) : bs_dt_uint(32));
-    } else if (all_q || any_float) {
+    } else if (all_q) {
+        /* qonnx 0630ceae (FINN dev 2025): mixed float/int keeps the original
+         * output annotation (no "any FLOAT -> FLOAT32" rule yet) */
+        (void)any_float;
         bs_ir_tensor_set_dtype(o, BS_DT_FLOAT32_V);  /* SCALEDINT<32> -> FLOAT32 in Q */
     } else {
         return dt_keep(g, n);

@@ -172,6 +172,40 @@ static int eval_node(bs_ir_graph *g, bs_ir_node *n, xf_arr *out)
         for (int i = 0; i < o->rank; i++) out->dims[i] = o->dims[i];
         return 1;
     }
+    if (!strcmp(op, "Gather") && n->ninputs == 2) {
+        xf_arr idx;
+        if ((rc = xf_arr_get(g, n->inputs[0], &a)) < 0 || (rc = xf_arr_get(g, n->inputs[1], &idx)) < 0) return rc;
+        int64_t axis = bs_ir_attr_int(n, "axis", 0);
+        if (axis < 0) axis += a.rank;
+        if (axis != 0 || a.rank < 1) return 0;
+        int64_t inner = a.n / (a.dims[0] ? a.dims[0] : 1);
+        int64_t od[BS_IR_MAX_RANK];
+        int orank = idx.rank + a.rank - 1;
+        if (orank > BS_IR_MAX_RANK) return 0;
+        for (int i = 0; i < idx.rank; i++) od[i] = idx.dims[i];
+        for (int i = 1; i < a.rank; i++) od[idx.rank + i - 1] = a.dims[i];
+        if ((rc = xf_arr_new(g, orank, od, out)) < 0) return rc;
+        for (int64_t j = 0; j < idx.n; j++) {
+            int64_t r = (int64_t)idx.v[j];
+            if (r < 0) r += a.dims[0];
+            if (r < 0 || r >= a.dims[0]) return bs_error_set(BS_EINVAL, "%s: index out of range", bs_ir_node_desc(n));
+            for (int64_t i = 0; i < inner; i++) out->v[j * inner + i] = a.v[r * inner + i];
+        }
+        return 1;
+    }
+    if (!strcmp(op, "Concat")) {
+        int64_t axis = bs_ir_attr_int(n, "axis", 0);
+        if (o->rank < 0) return 0;
+        if (axis < 0) axis += o->rank;
+        if (axis != 0) return 0;
+        if ((rc = xf_arr_new(g, o->rank, o->dims, out)) < 0) return rc;
+        int64_t pos = 0;
+        for (int i = 0; i < n->ninputs; i++) {
+            if ((rc = xf_arr_get(g, n->inputs[i], &a)) < 0) return rc;
+            for (int64_t k = 0; k < a.n && pos < out->n; k++) out->v[pos++] = a.v[k];
+        }
+        return 1;
+    }
     if (!strcmp(op, "Neg") || !strcmp(op, "Sqrt") || !strcmp(op, "Reciprocal") || !strcmp(op, "Abs")) {
         if ((rc = xf_arr_get(g, n->inputs[0], &a)) < 0) return rc;
         *out = a;

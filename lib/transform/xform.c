@@ -17,7 +17,7 @@
 static const bs_xform_def table[] = {
     T(InferShapes, false, "tidy", "ONNX shape inference incl. FINN/QONNX custom ops"),
     T(InferDataTypes, false, "tidy", "QONNX datatype inference (finn_datatype annotations)"),
-    T(FoldConstants, false, "tidy", "evaluate nodes whose inputs are all constant (not Quant/BipolarQuant)"),
+    T(FoldConstants, true, "tidy", "evaluate nodes whose inputs are all constant (not Quant/BipolarQuant)"),
     T(GiveUniqueNodeNames, false, "tidy", "rename nodes <op_type>_<k>, k per op type in graph order"),
     T(GiveReadableTensorNames, false, "tidy", "<node>_out<i>, <node>_param<j>, global_in/global_out"),
     T(RemoveStaticGraphInputs, false, "tidy", "drop graph inputs that have initializers"),

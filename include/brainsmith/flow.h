@@ -153,6 +153,7 @@ struct bs_flow_ctx {
     const bs_flow_config *cfg;
     const char *part;         /* resolved FPGA part */
     const char *out_dir;      /* absolute output directory */
+    const char *out_dir_given;/* output_dir as spelled in the config/CLI */
     bs_ir_graph *g;           /* the current model (steps may replace it) */
     FILE *log;                /* build_dataflow.log (append) */
     bs_bus *bus;              /* events (NULL = none) */

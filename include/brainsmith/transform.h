@@ -81,6 +81,10 @@ bool bs_xform_is_hw(const void *node);
  * of the HW nodes.  A non-HW node between HW nodes is an error naming it. */
 int bs_xform_create_partition(bs_xform_ctx *x, bs_ir_graph **child);
 
+/* QONNX SortGraph (level-wise topological order, ascending index within a
+ * level); the driver runs it after every transformation. */
+int bs_xform_sort_graph(bs_ir_graph *g);
+
 /* Loads an IR node into the kernels module (attribute adapter); BS_ENOTFOUND
  * when no kernel knows the op type. */
 struct bs_ir_node;

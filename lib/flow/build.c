@@ -215,6 +215,7 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
     }
     ctx.cfg = cfg;
     ctx.out_dir = out_dir;
+    ctx.out_dir_given = od;
     ctx.bus = opts->bus;
     ctx.build_id = opts->build_id;
     ctx.nsteps = n;

@@ -116,17 +116,21 @@ int bs_step_create_dataflow_partition(bs_flow_ctx *ctx)
     xctx(ctx, &x);
     /* name every node that FINN would leave unconverted, for the error */
     bs_ir_graph *child = NULL;
-    int rc = bs_xform_create_partition(&x, &child);
-    if (rc < 0) return rc;
-    char *dir = NULL, *path = NULL;
+    char *dir = NULL, *path = NULL, *given = NULL;
     bs_strbuf sb = BS_STRBUF_INIT;
     bs_strbuf_printf(&sb, "%s/intermediate_models/supported_op_partitions", ctx->out_dir);
     dir = bs_strbuf_detach(&sb);
     path = bs_path_join(dir, "partition_0.onnx");
+    /* the SDP "model" attribute names the file as FINN does: relative to
+     * the output_dir spelling of the config */
+    bs_strbuf_printf(&sb, "%s/intermediate_models/supported_op_partitions/partition_0.onnx",
+                     ctx->out_dir_given ? ctx->out_dir_given : ctx->out_dir);
+    given = bs_strbuf_detach(&sb);
+    x.config_file = given;
+    int rc = bs_xform_create_partition(&x, &child);
+    if (rc < 0) goto out;
+    ctx->g = x.g;
     if ((rc = bs_mkdir_p(dir)) < 0) goto out;
-    for (int k = 0; k < ctx->g->nnodes; k++)
-        if (!strcmp(ctx->g->nodes[k]->op_type, "StreamingDataflowPartition"))
-            bs_ir_attr_set_str(ctx->g, ctx->g->nodes[k], "model", path);
     if ((rc = bs_ir_save(child, path)) < 0) goto out;
     if (ctx->cfg->save_intermediate_models) {
         char *pp = bs_path_join(ctx->out_dir, "intermediate_models/dataflow_parent.onnx");
@@ -148,6 +152,7 @@ out:
     if (child) bs_ir_free(child);
     free(dir);
     free(path);
+    free(given);
     return rc;
 }
 

@@ -874,7 +874,9 @@ static const bs_ir_opdef builtin[] = {
     {"", "Expand", sh_expand, dt_copy, "broadcast to a constant shape"},
     {"", "Sign", sh_unary, dt_sign, "sign (BIPOLAR)"},
     C("Identity", "identity"), C("Clip", "clamp to [min, max]"), C("Dropout", "identity at inference"),
-    C("BatchNormalization", "per-channel affine (inference mode)"),
+    /* qonnx 0630ceae: BatchNormalization is not a dtype-identity op (keeps
+     * the output annotation, FLOAT32 unless set) */
+    {"", "BatchNormalization", sh_unary, dt_keep, "per-channel affine (inference mode)"},
     U("Relu", "max(x, 0)"), U("LeakyRelu", "leaky ReLU"), U("Sigmoid", "logistic"),
     U("Tanh", "tanh"), U("Abs", "|x|"), U("Neg", "-x"), U("Exp", "e^x"), U("Log", "ln x"),
     U("Sqrt", "square root"), U("Floor", "floor"), U("Ceil", "ceil"), U("Round", "round half to even"),

@@ -260,8 +260,10 @@ int bs_xform_create_partition(bs_xform_ctx *x, bs_ir_graph **child_out)
     free(pouts);
     free(keep);
     if (!sdp) { bs_ir_free(child); return bs_error_wrap(BS_EINVAL, "creating the partition node"); }
+    bs_ir_attr_set_str(g, sdp, "model", x->config_file ? x->config_file : "");
     bs_ir_attr_set_int(g, sdp, "partition_id", 0);
     bs_ir_attr_set_int(g, sdp, "slr", -1);
+    bs_ir_attr_set_str(g, sdp, "mem_port", "");
     bs_ir_remove_unused_tensors(g);
     *child_out = child;
     return 0;
@@ -373,5 +375,7 @@ int xf_SpecializeLayers(bs_xform_ctx *x, bool *changed)
         bs_ir_attr_remove(s, "preferred_impl_style");
         *changed = true;
     }
-    return 0;
+    /* FINN leaves specialised nodes unnamed until the next GiveUniqueNodeNames;
+     * brainsmith names them right away (same names FINN gives them later). */
+    return *changed ? bs_ir_give_unique_node_names(g, "") : 0;
 }

@@ -12,7 +12,7 @@
 
 int xf_InferShapes(bs_xform_ctx *x, bool *changed) { return bs_ir_infer_shapes(x->g); }
 int xf_InferDataTypes(bs_xform_ctx *x, bool *changed) { return bs_ir_infer_datatypes(x->g); }
-int xf_SortGraph(bs_xform_ctx *x, bool *changed) { return bs_ir_toposort(x->g); }
+int xf_SortGraph(bs_xform_ctx *x, bool *changed) { return bs_xform_sort_graph(x->g); }
 int xf_GiveUniqueNodeNames(bs_xform_ctx *x, bool *changed)
 {
     return bs_ir_give_unique_node_names(x->g, "");

@@ -92,12 +92,53 @@ void bs_xform_warn(bs_xform_ctx *x, const char *fmt, ...)
     else BS_WARN("%s", msg);
 }
 
+/* QONNX SortGraph: toposort_flatten of the node dependency graph, i.e.
+ * level by level (every node whose predecessors are all placed), each level
+ * in ascending original index.  Constant-input nodes thus move to the top. */
+int bs_xform_sort_graph(bs_ir_graph *g)
+{
+    int n = g->nnodes;
+    if (n <= 1) return 0;
+    int *idx = malloc(sizeof(int) * (size_t)n), *level = malloc(sizeof(int) * (size_t)n);
+    bs_ir_node **order = malloc(sizeof *order * (size_t)n);
+    if (!idx || !level || !order) { free(idx); free(level); free(order); return bs_error_set(BS_ENOMEM, "SortGraph"); }
+    for (int i = 0; i < n; i++) { g->nodes[i]->user = &idx[i]; idx[i] = i; level[i] = -1; }
+    int placed = 0, lv = 0;
+    while (placed < n) {
+        int before = placed;
+        for (int i = 0; i < n; i++) {
+            if (level[i] >= 0) continue;
+            bs_ir_node *nd = g->nodes[i];
+            bool ready = true;
+            for (int k = 0; k < nd->ninputs && ready; k++) {
+                bs_ir_tensor *t = nd->inputs[k];
+                if (!t || !t->producer || !t->producer->user) continue;
+                int p = *(int *)t->producer->user;
+                if (p == i) continue;
+                if (level[p] < 0 || level[p] == lv) ready = false;
+            }
+            if (ready) { level[i] = lv; order[placed++] = nd; }
+        }
+        if (placed == before) {
+            for (int i = 0; i < n; i++) g->nodes[i]->user = NULL;
+            free(idx); free(level); free(order);
+            return bs_ir_toposort(g);  /* a cycle: let the IR report it */
+        }
+        lv++;
+    }
+    for (int i = 0; i < n; i++) order[i]->user = NULL;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) rc = bs_ir_node_move(g, order[i], NULL);
+    free(idx); free(level); free(order);
+    return rc;
+}
+
 static int cleanup(bs_xform_ctx *x)
 {
     bool ch;
     bs_ir_remove_unused_tensors(x->g);
     xf_RemoveStaticGraphInputs(x, &ch);
-    return bs_ir_toposort(x->g);
+    return bs_xform_sort_graph(x->g);
 }
 
 int bs_xform_apply(bs_xform_ctx *x, const char *name, bool *changed)

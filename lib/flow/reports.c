@@ -25,8 +25,15 @@
  * backend == "fpgadataflow". */
 static bool visited(const bs_ir_node *n)
 {
-    if (!n->domain || (strcmp(n->domain, BS_DOMAIN_FPGADATAFLOW_HLS) && strcmp(n->domain, BS_DOMAIN_FPGADATAFLOW_RTL)))
+    if (!n->domain) return false;
+    if (!strcmp(n->domain, BS_DOMAIN_FPGADATAFLOW)) {
+        /* FINN <= 0.9 models (StreamingFCLayer_Batch, ...): analysis passes
+         * visited every fpgadataflow node */
+        const bs_kernel *k = bs_kernel_find(n->op_type);
+        if (!k || !k->legacy_of) return false;
+    } else if (strcmp(n->domain, BS_DOMAIN_FPGADATAFLOW_HLS) && strcmp(n->domain, BS_DOMAIN_FPGADATAFLOW_RTL)) {
         return false;
+    }
     return !strcmp(bs_ir_attr_str(n, "backend", ""), "fpgadataflow");
 }
 
@@ -77,7 +84,19 @@ static cJSON *aggregate(const cJSON *per_node)
 static cJSON *op_param_counts(bs_ir_graph *g, const bs_ir_node *n)
 {
     cJSON *o = cJSON_CreateObject();
-    bool mv = !strncmp(n->op_type, "MVAU", 4), vv = !strncmp(n->op_type, "VVAU", 4);
+    const bs_kernel *k = bs_kernel_find(n->op_type);
+    const char *base = k ? (k->legacy_of ? k->legacy_of : k->base) : n->op_type;
+    bool mv = !strncmp(base, "MVAU", 4), vv = !strncmp(base, "VVAU", 4);
+    if (k && k->legacy_of && !strncmp(base, "Thresholding", 12)) {
+        /* FINN <= 0.9 Thresholding_Batch counted its thresholds */
+        bs_dt tdt;
+        if (bs_ir_attr_get_dt(n, "weightDataType", &tdt) == 0) {
+            char key[64];
+            snprintf(key, sizeof key, "param_threshold_%db", bs_dt_bitwidth(tdt));
+            cJSON_AddNumberToObject(o, key, (double)(bs_ir_attr_int(n, "NumChannels", 0) * bs_ir_attr_int(n, "numSteps", 0)));
+        }
+        return o;
+    }
     if (!mv && !vv) return o;
     bs_dt idt, wdt;
     if (bs_ir_attr_get_dt(n, "inputDataType", &idt) < 0 || bs_ir_attr_get_dt(n, "weightDataType", &wdt) < 0) return o;
@@ -97,10 +116,10 @@ static cJSON *op_param_counts(bs_ir_graph *g, const bs_ir_node *n)
     } else {
         const int64_t *kd, *dim;
         int nkd = 0, nd = 0;
-        double ch = (double)bs_ir_attr_int(n, "Channels", 0), k = 1, od = 1;
-        if (bs_ir_attr_get_ints(n, "Kernel", &kd, &nkd) == 0) for (int i = 0; i < nkd; i++) k *= (double)kd[i];
+        double ch = (double)bs_ir_attr_int(n, "Channels", 0), kk = 1, od = 1;
+        if (bs_ir_attr_get_ints(n, "Kernel", &kd, &nkd) == 0) for (int i = 0; i < nkd; i++) kk *= (double)kd[i];
         if (bs_ir_attr_get_ints(n, "Dim", &dim, &nd) == 0) for (int i = 0; i < nd; i++) od *= (double)dim[i];
-        weights = ch * k;
+        weights = ch * kk;
         macs = weights * od;
         thr = ch;
     }

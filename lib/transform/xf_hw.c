@@ -180,6 +180,10 @@ int xf_InferLabelSelectLayer(bs_xform_ctx *x, bool *changed)
         bs_ir_attr_set_str(g, l, "backend", "fpgadataflow");
         bs_ir_attr_set_dt(g, l, "inputDataType", in->dtype);
         set_vecs(g, l, in);
+        /* LabelSelect's constructor: smallest type for Labels-1, bits rounded up to 8 */
+        bs_dt s = bs_dt_smallest((double)(in->dims[in->rank - 1] - 1));
+        int bw = (bs_dt_bitwidth(s) + 7) / 8 * 8;
+        bs_ir_attr_set_dt(g, l, "outputDataType", bs_dt_signed(s) ? bs_dt_int(bw) : bs_dt_uint(bw));
         *changed = true;
         if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
         return bs_ir_infer_datatypes(g);

@@ -102,6 +102,11 @@ int xf_BatchNormToAffine(bs_xform_ctx *x, bool *changed)
             return rc;
         float eps = (float)bs_ir_attr_float(n, "epsilon", 1e-5);
         bs_ir_tensor *in = n->inputs[0], *out = n->outputs[0];
+        /* surrounding Unsqueeze / Squeeze are absorbed (BN on 1-D features) */
+        bs_ir_node *pu = in->producer, *cs = out->nconsumers == 1 ? out->consumers[0] : NULL;
+        bool absorb_u = is_op(pu, "Unsqueeze"), absorb_s = is_op(cs, "Squeeze");
+        if (absorb_u) in = pu->inputs[0];
+        if (absorb_s) out = cs->outputs[0];
         int64_t rank = in->rank >= 2 ? in->rank : 2;
         xf_arr A, B;
         int64_t td[BS_IR_MAX_RANK];
@@ -117,8 +122,10 @@ int xf_BatchNormToAffine(bs_xform_ctx *x, bool *changed)
         }
         bs_ir_tensor *at = xf_const(g, "bn_mul", &A), *bt = xf_const(g, "bn_add", &B);
         bs_ir_tensor *mid = xf_tensor_like(g, "bn_mid", in);
-        bs_ir_node *nx = next_of(g, n);
+        bs_ir_node *nx = next_of(g, absorb_s ? cs : n);
         if ((rc = bs_ir_node_remove(g, n)) < 0) return rc;
+        if (absorb_s && (rc = bs_ir_node_remove(g, cs)) < 0) return rc;
+        if (absorb_u && pu->outputs[0]->nconsumers == 0 && (rc = bs_ir_node_remove(g, pu)) < 0) return rc;
         if (!xf_node(g, "Mul", "", in, at, mid, nx) || !xf_node(g, "Add", "", mid, bt, out, nx))
             return bs_error_set(BS_ENOMEM, "BatchNormToAffine");
         *changed = true;

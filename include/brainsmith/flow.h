@@ -155,6 +155,8 @@ struct bs_flow_ctx {
     const char *out_dir;      /* absolute output directory */
     const char *out_dir_given;/* output_dir as spelled in the config/CLI */
     bs_ir_graph *g;           /* the current model (steps may replace it) */
+    bs_ir_graph *parent;      /* dataflow_parent after partitioning (owned), for
+                                 verification of the partition in context */
     FILE *log;                /* build_dataflow.log (append) */
     bs_bus *bus;              /* events (NULL = none) */
     const char *build_id;     /* for events (may be NULL) */

@@ -252,6 +252,12 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
         goto out;
     }
     free(model);
+    if (first > 0) {
+        /* resuming after the partition step: the parent gives verification context */
+        char *pp = bs_path_join(out_dir, "intermediate_models/dataflow_parent.onnx");
+        if (pp && bs_path_exists(pp) && bs_ir_load(pp, &ctx.parent) < 0) ctx.parent = NULL;
+        free(pp);
+    }
 
     times = cJSON_CreateObject();
     for (int i = 0; i < n; i++) {
@@ -312,6 +318,7 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
 out:
     if (ctx.log) fclose(ctx.log);
     if (ctx.g) bs_ir_free(ctx.g);
+    if (ctx.parent) bs_ir_free(ctx.parent);
     cJSON_Delete(times);
     free(names);
     free(full);

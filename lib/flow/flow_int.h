@@ -23,6 +23,10 @@ int bs_flow_write_estimate_reports(bs_flow_ctx *ctx);
  * current model on verify_input_npy and compares with the expected output;
  * writes verification_output/verify_<tag>_<i>_{SUCCESS,FAIL}.npy. */
 int bs_flow_verify(bs_flow_ctx *ctx, unsigned which, const char *tag);
+/* Registers fallback executor kernels for MVAU/Thresholding/LabelSelect. */
+void bs_flow_register_hw_exec(void);
+/* The child model StreamingDataflowPartition nodes execute (NULL = none). */
+void bs_flow_set_sdp_child(const bs_ir_graph *child);
 /* Writes a JSON object as FINN does (json.dump indent=2). */
 int bs_flow_write_json(const char *dir, const char *name, const cJSON *j);
 

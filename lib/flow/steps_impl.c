@@ -138,7 +138,8 @@ int bs_step_create_dataflow_partition(bs_flow_ctx *ctx)
         free(pp);
         if (rc < 0) goto out;
     }
-    bs_ir_free(ctx->g);
+    if (ctx->parent) bs_ir_free(ctx->parent);
+    ctx->parent = ctx->g;   /* kept for verification in context */
     ctx->g = child;
     child = NULL;
     {

@@ -1,0 +1,144 @@
+/* hwexec.c - reference execution of the HW layers the flow creates (MVAU,
+ * Thresholding, LabelSelect), following FINN's Python execute_node, so the
+ * verification points after convert_to_hw can run natively.  Registered
+ * in the executor's op table only for ops no other module registered
+ * (the kernels module owns HW op semantics; these are the fallback). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brainsmith/error.h"
+#include "brainsmith/exec.h"
+#include "brainsmith/ir.h"
+#include "flow_int.h"
+
+/* multithreshold over a 2-D (rows, C) view: channel = last axis */
+static void mt_rows(const double *acc, int64_t rows, int64_t C, const bs_value *T, double scale, double bias,
+                    bs_value *out)
+{
+    int64_t tc = T->rank >= 1 ? T->dims[0] : 1, ns = T->rank >= 2 ? T->dims[1] : 1;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < C; c++) {
+            double v = acc[r * C + c];
+            int64_t ch = tc == 1 ? 0 : c, cnt = 0;
+            for (int64_t s = 0; s < ns; s++) cnt += v >= bs_value_get(T, ch * ns + s);
+            bs_value_set(out, r * C + c, scale * (double)cnt + bias);
+        }
+}
+
+static int ex_mvau(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t mw = bs_ir_attr_int(n, "MW", 0), mh = bs_ir_attr_int(n, "MH", 0);
+    const bs_value *x = in[0], *w = in[1];
+    if (!x || !w || w->numel != mw * mh || mw <= 0 || x->numel % mw)
+        return bs_error_set(BS_EINVAL, "%s: MVAU input/weight sizes do not match MW=%lld MH=%lld", bs_ir_node_desc(n),
+                            (long long)mw, (long long)mh);
+    int64_t rows = x->numel / mw;
+    const char *idt = bs_ir_attr_str(n, "inputDataType", ""), *wdt = bs_ir_attr_str(n, "weightDataType", "");
+    bool xnor = bs_ir_attr_int(n, "binaryXnorMode", 0), bip = !strcmp(idt, "BIPOLAR") && !strcmp(wdt, "BIPOLAR");
+    double *acc = calloc((size_t)(rows * mh), sizeof *acc);
+    if (!acc) return bs_error_set(BS_ENOMEM, "MVAU");
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < mh; j++) {
+            double s = 0;
+            for (int64_t i = 0; i < mw; i++) {
+                double a = bs_value_get(x, r * mw + i), b = bs_value_get(w, i * mh + j);
+                if (xnor) s += (a == b);
+                else if (bip) s += ((a + 1) / 2 == (b + 1) / 2);
+                else s += a * b;
+            }
+            acc[r * mh + j] = s;
+        }
+    const bs_ir_tensor *o = n->outputs[0];
+    bs_value *out = o->rank >= 0 ? bs_exec_out(cx, 0, BS_ELEM_FLOAT, o->rank, o->dims) : NULL;
+    if (!out) { free(acc); return bs_error_set(BS_EINVAL, "%s: output shape unknown", bs_ir_node_desc(n)); }
+    if (bs_ir_attr_int(n, "noActivation", 0) == 0 && nin > 2 && in[2]) {
+        bool ob = !strcmp(bs_ir_attr_str(n, "outputDataType", ""), "BIPOLAR");
+        mt_rows(acc, rows, mh, in[2], ob ? 2 : 1, ob ? -1 : (double)bs_ir_attr_int(n, "ActVal", 0), out);
+    } else {
+        for (int64_t i = 0; i < rows * mh; i++) bs_value_set(out, i, acc[i]);
+    }
+    free(acc);
+    return 0;
+}
+
+static int ex_thr(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const bs_value *x = in[0];
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0);
+    if (!x || nin < 2 || !in[1] || C <= 0 || x->numel % C)
+        return bs_error_set(BS_EINVAL, "%s: Thresholding input does not match NumChannels", bs_ir_node_desc(n));
+    double *v = malloc(sizeof *v * (size_t)x->numel);
+    if (!v) return bs_error_set(BS_ENOMEM, "Thresholding");
+    for (int64_t i = 0; i < x->numel; i++) v[i] = bs_value_get(x, i);
+    bs_value *out = bs_exec_out_like(cx, 0, BS_ELEM_FLOAT, x);
+    bool ob = !strcmp(bs_ir_attr_str(n, "outputDataType", ""), "BIPOLAR");
+    double bias = (double)bs_ir_attr_int(n, "ActVal", 0);
+    mt_rows(v, x->numel / C, C, in[1], 1, bias, out);
+    if (ob)
+        for (int64_t i = 0; i < out->numel; i++) bs_value_set(out, i, 2 * bs_value_get(out, i) - 1);
+    free(v);
+    return 0;
+}
+
+static int ex_labelselect(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const bs_value *x = in[0];
+    int64_t L = bs_ir_attr_int(n, "Labels", 0), K = bs_ir_attr_int(n, "K", 1);
+    if (!x || L <= 0 || x->numel % L || K > L)
+        return bs_error_set(BS_EINVAL, "%s: LabelSelect input does not match Labels", bs_ir_node_desc(n));
+    const bs_ir_tensor *o = n->outputs[0];
+    bs_value *out = o->rank >= 0 ? bs_exec_out(cx, 0, BS_ELEM_FLOAT, o->rank, o->dims) : NULL;
+    if (!out) return bs_error_set(BS_EINVAL, "%s: output shape unknown", bs_ir_node_desc(n));
+    int64_t rows = x->numel / L;
+    for (int64_t r = 0; r < rows; r++) {
+        bool *used = calloc((size_t)L, 1);
+        for (int64_t k = 0; k < K; k++) {
+            int64_t best = -1;
+            for (int64_t j = 0; j < L; j++)
+                if (!used[j] && (best < 0 || bs_value_get(x, r * L + j) > bs_value_get(x, r * L + best))) best = j;
+            used[best] = true;
+            bs_value_set(out, r * K + k, (double)best);
+        }
+        free(used);
+    }
+    return 0;
+}
+
+/* StreamingDataflowPartition: runs the in-memory child model. */
+static const bs_ir_graph *sdp_child;
+
+void bs_flow_set_sdp_child(const bs_ir_graph *child) { sdp_child = child; }
+
+static int ex_sdp(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (!sdp_child) return bs_error_set(BS_EUNSUPPORTED, "%s: no partition model loaded", bs_ir_node_desc(n));
+    bs_value vin[16];
+    if (nin > 16) return bs_error_set(BS_EUNSUPPORTED, "%s: too many inputs", bs_ir_node_desc(n));
+    for (int i = 0; i < nin; i++) { vin[i] = *in[i]; vin[i].cap = 0; }
+    bs_value outs[16];
+    memset(outs, 0, sizeof outs);
+    if (sdp_child->noutputs > 16 || sdp_child->noutputs != n->noutputs)
+        return bs_error_set(BS_EINVAL, "%s: partition outputs do not match", bs_ir_node_desc(n));
+    int rc = bs_exec_graph_once(sdp_child, vin, nin, outs);
+    for (int i = 0; i < sdp_child->noutputs && rc == 0; i++) {
+        bs_value *o = bs_exec_out_like(cx, i, outs[i].elem, &outs[i]);
+        if (!o) rc = bs_error_set(BS_ENOMEM, "SDP output");
+        else for (int64_t k = 0; k < o->numel; k++) bs_value_set(o, k, bs_value_get(&outs[i], k));
+    }
+    for (int i = 0; i < sdp_child->noutputs; i++) bs_value_free(&outs[i]);
+    return rc;
+}
+
+static const bs_exec_op hw_ops[] = {
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingDataflowPartition", ex_sdp, "runs the partition's child model"},
+    {BS_DOMAIN_FPGADATAFLOW, "MVAU", ex_mvau, "matrix-vector unit (FINN execute_node semantics)"},
+    {BS_DOMAIN_FPGADATAFLOW, "Thresholding", ex_thr, "multithreshold on the last axis"},
+    {BS_DOMAIN_FPGADATAFLOW, "LabelSelect", ex_labelselect, "top-K label indices"},
+};
+
+void bs_flow_register_hw_exec(void)
+{
+    for (size_t i = 0; i < sizeof hw_ops / sizeof hw_ops[0]; i++)
+        if (!bs_exec_lookup(hw_ops[i].domain, hw_ops[i].op_type)) bs_exec_register(&hw_ops[i]);
+}

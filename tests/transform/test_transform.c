@@ -1,0 +1,234 @@
+/* test_transform.c - every transformation the FINN flow applies is checked
+ * by executing the model with the reference executor before and after it
+ * on the same inputs (the outputs must be equal: exactly for integer
+ * outputs, within float32 rounding for float ones), on the shared models
+ * (SKIP without $BS_SHARED_DATA) and on a small synthetic model built here.
+ * Also: registry contents, the driver's fixpoint/cleanup, and clear errors
+ * for unmappable ops naming the node. */
+#include "test_util.h"
+
+#include <math.h>
+
+#include "brainsmith/error.h"
+#include "brainsmith/exec.h"
+#include "brainsmith/ir.h"
+#include "brainsmith/transform.h"
+
+void bs_flow_register_hw_exec(void);
+
+typedef struct {
+    bs_value in;
+    bs_value ref;
+    int nsamples;
+} golden;
+
+/* Deterministic pseudo-random input in the input datatype's range. */
+static void make_input(const bs_ir_graph *g, bs_value *v, unsigned seed)
+{
+    const bs_ir_tensor *t = g->inputs[0];
+    assert_true(t->rank > 0);
+    assert_int_equal(bs_value_alloc(v, BS_ELEM_FLOAT, t->rank, t->dims), 0);
+    uint64_t s = 0x9e3779b97f4a7c15ull * (seed + 1);
+    bs_dt dt = t->dtype;
+    for (int64_t i = 0; i < v->numel; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        double u = (double)(s >> 11) / 9007199254740992.0;
+        double x;
+        if (dt.kind == BS_DT_BIPOLAR) x = u < 0.5 ? -1 : 1;
+        else if (bs_dt_is_integer(dt)) x = floor(bs_dt_min(dt) + u * (bs_dt_max(dt) - bs_dt_min(dt) + 1));
+        else x = u;   /* float inputs: [0, 1) like normalised images */
+        bs_value_set(v, i, x);
+    }
+}
+
+static void run(const bs_ir_graph *g, const bs_value *in, bs_value *out)
+{
+    int rc = bs_exec_graph_once(g, in, 1, out);
+    if (rc) fail_msg("exec: %s", bs_error_msg());
+}
+
+static void expect_same(const bs_value *a, const bs_value *b, const char *what)
+{
+    if (a->numel != b->numel) fail_msg("%s: output size %lld vs %lld", what, (long long)a->numel, (long long)b->numel);
+    for (int64_t i = 0; i < a->numel; i++) {
+        double x = bs_value_get(a, i), y = bs_value_get(b, i);
+        double tol = (x == floor(x) && fabs(x) < 1e6) ? 0 : 1e-5 * (1 + fabs(x));
+        if (fabs(x - y) > tol && !(x == floor(x) && fabs(x - y) <= 1e-5 * (1 + fabs(x))))
+            fail_msg("%s: output %lld differs: %.9g vs %.9g", what, (long long)i, x, y);
+    }
+}
+
+/* Applies names one at a time, executing after each and comparing. */
+static void apply_checked(bs_xform_ctx *x, const char *const *names, const bs_value *in, const bs_value *ref,
+                          const char *model)
+{
+    for (int i = 0; names[i]; i++) {
+        int rc = bs_xform_apply(x, names[i], NULL);
+        if (rc) fail_msg("%s: %s: %s", model, names[i], bs_error_msg());
+        assert_int_equal(bs_ir_validate(x->g), 0);
+        bs_value out = {0};
+        run(x->g, in, &out);
+        char what[256];
+        snprintf(what, sizeof what, "%s after %s", model, names[i]);
+        expect_same(ref, &out, what);
+        bs_value_free(&out);
+    }
+}
+
+/* The transformation sequence of the estimate flow (partitioning left
+ * out: the later steps run on the whole graph). */
+static void flow_checked(const char *path, const char *model, int64_t target_cycles, bool has_quant)
+{
+    bs_ir_graph *g = NULL;
+    if (bs_ir_load(path, &g)) fail_msg("%s: %s", path, bs_error_msg());
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 7);
+    run(g, &in, &ref);
+    bs_xform_ctx x = {0};
+    x.g = g;
+    x.fpga_part = "xc7z020clg400-1";
+    x.max_multithreshold_bit_width = 8;
+    x.mvau_wwidth_max = 36;
+    x.two_pass_relaxation = true;
+    x.target_cycles = target_cycles;
+    static const char *const qonnx[] = {
+        "ConvertQuantDomains", "InferShapes", "GiveUniqueParameterTensors", "FoldConstants",
+        "FoldTransposeIntoQuantInit", "RemoveUnusedTensors", "RemoveStaticGraphInputs", "GiveUniqueNodeNames",
+        "GiveReadableTensorNames", "ExtractBiasFromConv", "GemmToMatMul", "FoldTransposeIntoQuantInit",
+        "InferDataTypes", "FoldQuantWeights", "ConvertQuantActToMultiThreshold", "InferDataTypes",
+        "AvgPoolAndTruncToQuantAvgPool", "RemoveIdentityOps", NULL};
+    static const char *const tidy[] = {"InferShapes", "FoldConstants", "GiveUniqueNodeNames",
+                                       "GiveReadableTensorNames", "InferDataTypes", "RemoveStaticGraphInputs", NULL};
+    /* Streamline's members individually (with its tidy-up), twice around the
+     * bipolar conversion, as step_streamline does */
+    static const char *const sl[] = {
+        "AbsorbSignBiasIntoMultiThreshold", "ConvertSubToAdd", "ConvertDivToMul", "BatchNormToAffine",
+        "ConvertSignToThres", "MoveMulPastMaxPool", "AbsorbSignBiasIntoMultiThreshold",
+        "MoveScalarLinearPastInvariants", "MoveAddPastMul", "MoveScalarAddPastMatMul", "MoveAddPastConv",
+        "MoveScalarMulPastMatMul", "MoveScalarMulPastConv", "MoveAddPastMul", "CollapseRepeatedAdd",
+        "CollapseRepeatedMul", "MoveMulPastMaxPool", "AbsorbAddIntoMultiThreshold", "FactorOutMulSignMagnitude",
+        "AbsorbMulIntoMultiThreshold", "Absorb1BitMulIntoMatMul", "Absorb1BitMulIntoConv",
+        "RoundAndClipThresholds", "RemoveIdentityOps", "GiveUniqueNodeNames", "GiveReadableTensorNames",
+        "InferDataTypes", "ConvertBipolarMatMulToXnorPopcount", "Streamline", "AbsorbScalarMulAddIntoTopK",
+        "InferDataLayouts", "RemoveUnusedTensors", NULL};
+    static const char *const hw[] = {"InferBinaryMatrixVectorActivation", "InferQuantizedMatrixVectorActivation",
+                                     "InferLabelSelectLayer", "InferThresholdingLayer",
+                                     "AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts",
+                                     "SpecializeLayers", "InferShapes", "InferDataTypes", "SetFolding",
+                                     "MinimizeWeightBitWidth", "MinimizeAccumulatorWidth",
+                                     "RoundAndClipThresholds", "InferDataTypes", "AnnotateCycles", NULL};
+    if (has_quant) apply_checked(&x, qonnx, &in, &ref, model);
+    apply_checked(&x, tidy, &in, &ref, model);
+    apply_checked(&x, sl, &in, &ref, model);
+    apply_checked(&x, hw, &in, &ref, model);
+    /* every MatMul/MultiThreshold became a HW node */
+    for (int k = 0; k < g->nnodes; k++) {
+        const bs_ir_node *n = g->nodes[k];
+        assert_true(strcmp(n->op_type, "MatMul") && strcmp(n->op_type, "MultiThreshold"));
+    }
+    /* a second input also agrees */
+    bs_value in2 = {0}, o2 = {0};
+    bs_ir_graph *g0 = NULL;
+    assert_int_equal(bs_ir_load(path, &g0), 0);
+    assert_int_equal(bs_ir_infer(g0), 0);
+    make_input(g0, &in2, 99);
+    bs_value r2 = {0};
+    run(g0, &in2, &r2);
+    run(g, &in2, &o2);
+    expect_same(&r2, &o2, "second input");
+    bs_value_free(&in); bs_value_free(&ref); bs_value_free(&in2); bs_value_free(&o2); bs_value_free(&r2);
+    bs_ir_free(g0);
+    bs_ir_free(g);
+}
+
+static char *model_path(const char *name)
+{
+    const char *d = bs_test_shared_data();
+    if (!d) return NULL;
+    char *p = malloc(strlen(d) + strlen(name) + 16);
+    sprintf(p, "%s/models/%s", d, name);
+    return p;
+}
+
+#define SHARED_TEST(fn, file, cycles, quant)                                     \
+    static void fn(void **state)                                                 \
+    {                                                                            \
+        (void)state;                                                             \
+        char *p = model_path(file);                                              \
+        if (!p) skip();                                                          \
+        flow_checked(p, file, cycles, quant);                                    \
+        free(p);                                                                 \
+    }
+
+SHARED_TEST(t_cybsec, "cybsec_mlp_w2a2_ready.onnx", 100, false)
+SHARED_TEST(t_tfc_w2a2, "tfc_w2a2_qonnx.onnx", 1000, true)
+SHARED_TEST(t_tfc_w1a1_bipolar, "tfc_w1a1_qonnx.onnx", 1000, true)
+SHARED_TEST(t_tfc_w1a1_finn, "tfc_w1a1_finn_build_dataflow.onnx", 100, false)
+SHARED_TEST(t_bls, "bls_mlp_wb3_ab3_prune0.9_datelbr.onnx", 50, true)
+SHARED_TEST(t_facile, "facile_v3_6b.onnx", 10, false)
+
+static void t_registry(void **state)
+{
+    (void)state;
+    assert_true(bs_xform_count() > 40);
+    for (int i = 0; i < bs_xform_count(); i++) {
+        const bs_xform_def *d = bs_xform_at(i);
+        assert_non_null(d->fn);
+        assert_true(strlen(d->help) > 5);
+        assert_ptr_equal(bs_xform_find(d->name), d);
+    }
+    assert_null(bs_xform_find("NoSuchTransformation"));
+    bs_xform_ctx x = {0};
+    x.g = bs_ir_new("t");
+    assert_int_equal(bs_xform_apply(&x, "NoSuchTransformation", NULL), BS_ENOTFOUND);
+    assert_non_null(strstr(bs_error_msg(), "NoSuchTransformation"));
+    bs_ir_free(x.g);
+}
+
+/* A graph FINN cannot map: the error names the node. */
+static void t_unmappable(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("bad");
+    bs_ir_tensor *in = bs_ir_tensor_get(g, "x"), *mid = bs_ir_tensor_get(g, "m"), *mid2 = bs_ir_tensor_get(g, "m2"),
+                 *out = bs_ir_tensor_get(g, "y"), *w = bs_ir_tensor_get(g, "w"), *w2 = bs_ir_tensor_get(g, "w2");
+    int64_t d[2] = {1, 4}, wd[2] = {4, 4};
+    bs_ir_tensor_set_shape(g, in, 2, d);
+    bs_ir_add_input(g, in);
+    bs_ir_tensor_set_dtype(in, bs_dt_int(4));
+    float wv[16];
+    for (int i = 0; i < 16; i++) wv[i] = (float)(i % 3) - 1;
+    bs_ir_tensor_set_init_f32(g, w, 2, wd, wv);
+    bs_ir_tensor_set_dtype(w, bs_dt_int(2));
+    bs_ir_tensor_set_init_f32(g, w2, 2, wd, wv);
+    bs_ir_tensor_set_dtype(w2, bs_dt_int(2));
+    bs_ir_tensor *i1[2] = {in, w}, *i2[1] = {mid}, *i3[2] = {mid2, w2};
+    assert_non_null(bs_ir_node_add(g, "MatMul", "", "mm0", i1, 2, &mid, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "Relu", "", "weird_relu", i2, 1, &mid2, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "MatMul", "", "mm1", i3, 2, &out, 1, NULL));
+    bs_ir_add_output(g, out);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_xform_ctx x = {0};
+    x.g = g;
+    static const char *const l[] = {"InferQuantizedMatrixVectorActivation", NULL};
+    assert_int_equal(bs_xform_apply_list(&x, l), 0);
+    bs_ir_graph *child = NULL;
+    int rc = bs_xform_create_partition(&x, &child);
+    assert_true(rc < 0);
+    assert_non_null(strstr(bs_error_msg(), "weird_relu"));
+    assert_null(child);
+    bs_ir_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),
+        cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
+        cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
+        cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -47,11 +47,41 @@ void bs_flow_logf(bs_flow_ctx *ctx, const char *fmt, ...)
     if (ctx->cfg && ctx->cfg->verbose) BS_INFO("%s", msg);
 }
 
+/* Build outputs are written to a temp file and renamed (never half
+ * written) but not fsync'ed: they are reproducible, and a build writes
+ * dozens of them (fsync dominated the run time of small models). */
+int bs_flow_write_file(const char *path, const void *data, size_t len)
+{
+    bs_strbuf tmp = BS_STRBUF_INIT;
+    bs_strbuf_printf(&tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp.buf, "wb");
+    int rc = 0;
+    if (!f) rc = bs_error_set(BS_EIO, "cannot write %s: %s", path, strerror(errno));
+    else {
+        if (len && fwrite(data, 1, len, f) != len) rc = bs_error_set(BS_EIO, "writing %s: %s", path, strerror(errno));
+        if (fclose(f) != 0 && rc == 0) rc = bs_error_set(BS_EIO, "writing %s: %s", path, strerror(errno));
+        if (rc == 0 && rename(tmp.buf, path) != 0) rc = bs_error_set(BS_EIO, "renaming %s: %s", path, strerror(errno));
+        if (rc) unlink(tmp.buf);
+    }
+    bs_strbuf_free(&tmp);
+    return rc;
+}
+
+int bs_flow_save_model(const bs_ir_graph *g, const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = bs_ir_pack(g, &buf, &len);
+    if (rc == 0) rc = bs_flow_write_file(path, buf, len);
+    free(buf);
+    return rc;
+}
+
 int bs_flow_write_json(const char *dir, const char *name, const cJSON *j)
 {
     char *path = bs_path_join(dir, name);
     char *txt = bs_json_print_py(j, 2);
-    int rc = (path && txt) ? bs_write_file_atomic(path, txt, strlen(txt))
+    int rc = (path && txt) ? bs_flow_write_file(path, txt, strlen(txt))
                            : bs_error_set(BS_ENOMEM, "writing %s", name);
     free(path);
     free(txt);
@@ -139,7 +169,7 @@ static int run_user_step(bs_flow_ctx *ctx, const bs_user_step *u)
     bs_strbuf_printf(&out, "%s/%s.onnx", im, u->name);
     char **argv = calloc((size_t)u->argc + 1, sizeof *argv);
     if (!im || !argv) { rc = bs_error_set(BS_ENOMEM, "user step"); goto done; }
-    if ((rc = bs_mkdir_p(im)) < 0 || (rc = bs_ir_save(ctx->g, in.buf)) < 0) goto done;
+    if ((rc = bs_mkdir_p(im)) < 0 || (rc = bs_flow_save_model(ctx->g, in.buf)) < 0) goto done;
     unlink(out.buf);
     for (int i = 0; i < u->argc; i++) {
         bs_strbuf a = BS_STRBUF_INIT;
@@ -308,7 +338,7 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
             bs_strbuf_printf(&sb, "%s/intermediate_models", out_dir);
             bs_mkdir_p(sb.buf);
             bs_strbuf_printf(&sb, "/%s.onnx", name);
-            rc = bs_ir_save(ctx.g, sb.buf);
+            rc = bs_flow_save_model(ctx.g, sb.buf);
             bs_strbuf_free(&sb);
             if (rc < 0) goto out;
         }

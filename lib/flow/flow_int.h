@@ -27,6 +27,9 @@ int bs_flow_verify(bs_flow_ctx *ctx, unsigned which, const char *tag);
 void bs_flow_register_hw_exec(void);
 /* The child model StreamingDataflowPartition nodes execute (NULL = none). */
 void bs_flow_set_sdp_child(const bs_ir_graph *child);
+/* Writes a build output (temp + rename, no fsync). */
+int bs_flow_write_file(const char *path, const void *data, size_t len);
+int bs_flow_save_model(const bs_ir_graph *g, const char *path);
 /* Writes a JSON object as FINN does (json.dump indent=2). */
 int bs_flow_write_json(const char *dir, const char *name, const cJSON *j);
 

@@ -131,10 +131,10 @@ int bs_step_create_dataflow_partition(bs_flow_ctx *ctx)
     if (rc < 0) goto out;
     ctx->g = x.g;
     if ((rc = bs_mkdir_p(dir)) < 0) goto out;
-    if ((rc = bs_ir_save(child, path)) < 0) goto out;
+    if ((rc = bs_flow_save_model(child, path)) < 0) goto out;
     if (ctx->cfg->save_intermediate_models) {
         char *pp = bs_path_join(ctx->out_dir, "intermediate_models/dataflow_parent.onnx");
-        rc = bs_ir_save(ctx->g, pp);
+        rc = bs_flow_save_model(ctx->g, pp);
         free(pp);
         if (rc < 0) goto out;
     }

@@ -1,0 +1,48 @@
+/* sched_int.h - the scheduler's in-memory record of a running attempt,
+ * shared by sched.c (lifecycle, decisions) and exec.c (sampling,
+ * enforcement, classification). */
+#ifndef BRAINSMITH_SCHED_INT_H
+#define BRAINSMITH_SCHED_INT_H
+
+#include "orch_int.h"
+
+typedef struct run_att {
+    int64_t task_id;
+    int n;                      /* attempt number */
+    char *base;                 /* <home>/logs/<task>-<n> */
+    pid_t shim_pid;
+    bool own_child;             /* forked by this scheduler: reap it */
+    int pidfd;                  /* of the shim; -1 if unknown */
+    pid_t task_pid;             /* process group id of the task; 0 if not (yet) known */
+    orch_shim sh;               /* pid_fd >= 0 while the task pid is awaited */
+    int cpus;
+    int64_t mem_mb;
+    bs_license_req lic[BS_ORCH_MAX_LICENSES];
+    int nlic;
+    int64_t started_ms, timeout_ms;
+    int64_t next_sample;        /* mono ms */
+    int64_t next_flush;         /* mono ms: usage written to attempts */
+    double cpu_s;
+    int64_t peak_kb, last_rss_kb;
+    const char *kill_reason;    /* "oom", "timeout", "cancelled" once decided */
+    bool kill_persisted;
+    int64_t term_mono;          /* when SIGTERM went out (0 = not yet) */
+    bool hard_killed;
+    bool done;                  /* the shim exited: result below is valid */
+    bool have_rec;
+    orch_exit_rec rec;
+    char reason[256];
+} run_att;
+
+typedef struct run_limits {
+    int64_t oom_margin_mb;
+} run_limits;
+
+void run_att_sample(run_att *a, int64_t mono);
+void run_att_signal(run_att *a, int sig);
+/* "oom" / "timeout" if the attempt must be stopped now (a->reason says why). */
+const char *run_att_check(run_att *a, const run_limits *lim, int64_t now_ms);
+void run_att_result(run_att *a, const orch_exit_rec *rec, bool have_rec, orch_result *r);
+void run_att_free(run_att *a);
+
+#endif

@@ -8,7 +8,9 @@
 #include "brainsmith/error.h"
 #include "brainsmith/events.h"
 #include "brainsmith/flow.h"
+#include "brainsmith/hash.h"
 #include "brainsmith/json.h"
+#include "brainsmith/orch.h"
 #include "brainsmith/transform.h"
 #include "brainsmith/util.h"
 
@@ -20,20 +22,25 @@
 typedef struct build_args {
     const char *model, *config, *board, *part, *folding, *steps, *output, *start, *stop;
     double fps, clk;
-    bool has_fps, has_clk, json;
+    bool has_fps, has_clk, json, local;
+    int retries;
 } build_args;
 
 static const char build_usage[] =
     "usage: brainsmith build MODEL.onnx [--config dataflow_build_config.json]\n"
     "         [--board B | --part P] [--clk NS] [--target-fps F | --folding F.json]\n"
     "         [--steps estimate|all|step_a,step_b,...] [--start STEP] [--stop STEP]\n"
-    "         [--output DIR] [--json]\n\n"
+    "         [--output DIR] [--local] [--retries N] [--json]\n\n"
     "Runs FINN's build flow natively and writes FINN's output directory:\n"
     "intermediate_models/<step>.onnx, report/*.json, time_per_step.json,\n"
     "build_dataflow.log, auto_folding_config.json, template_specialize_layers_config.json.\n"
     "Without --config: output_dir build_<model>, 10 ns clock, board Pynq-Z1,\n"
     "estimate_reports, estimate-only steps.  Steps needing Vitis HLS / Vivado fail\n"
-    "with an error naming the backend.\n";
+    "with an error naming the backend.\n\n"
+    "The build runs through the workspace orchestrator: consecutive native steps\n"
+    "form one task, each backend step is a task of its own (see `brainsmith status`,\n"
+    "`watch`, `logs`); --local runs the steps in this process instead.  Prints a\n"
+    "summary table of the estimate reports at the end.\n";
 
 static const char plan_usage[] =
     "usage: brainsmith pipeline plan MODEL.onnx [--config C] [--target-fps F]\n"
@@ -48,6 +55,7 @@ static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const c
         const char *o = argv[i];
 #define VAL() (i + 1 < argc ? argv[++i] : NULL)
         if (!strcmp(o, "--json")) { a->json = true; continue; }
+        if (!strcmp(o, "--local")) { a->local = true; continue; }
         if (o[0] != '-') {
             if (a->model) return bs_cli_usage(cli, "unexpected argument '%s'", o);
             a->model = o;
@@ -63,6 +71,11 @@ static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const c
         else if (!strcmp(o, "--output")) a->output = v;
         else if (!strcmp(o, "--start")) a->start = v;
         else if (!strcmp(o, "--stop")) a->stop = v;
+        else if (!strcmp(o, "--retries")) {
+            int64_t r;
+            if (bs_parse_i64(v, &r) < 0 || r < 0 || r > 20) return bs_cli_usage(cli, "--retries: bad count '%s'", v);
+            a->retries = (int)r;
+        }
         else if (!strcmp(o, "--target-fps")) {
             if (bs_parse_double(v, &a->fps) < 0 || a->fps <= 0) return bs_cli_usage(cli, "--target-fps: bad number '%s'", v);
             a->has_fps = true;
@@ -157,23 +170,51 @@ static int make_config(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     return 0;
 }
 
-static int cmd_build(bs_cli *cli, int argc, char **argv)
+/* Prints the estimate summary table of an output directory (if reports exist). */
+static void print_summary(const char *out_dir)
 {
-    if (bs_cli_wants_help(argc, argv)) { fputs(build_usage, stdout); return 0; }
-    build_args a;
-    int rc = parse_args(cli, argc, argv, &a, build_usage);
-    if (rc >= 0) return rc;
-    bs_flow_config cfg;
-    if ((rc = make_config(cli, &a, &cfg)) != 0) return rc;
+    char p[4096];
+    cJSON *cyc = NULL, *res = NULL, *perf = NULL;
+    snprintf(p, sizeof p, "%s/report/estimate_layer_cycles.json", out_dir);
+    if (bs_json_load_file(p, &cyc) < 0) { bs_error_clear(); return; }
+    snprintf(p, sizeof p, "%s/report/estimate_layer_resources.json", out_dir);
+    if (bs_json_load_file(p, &res) < 0) { bs_error_clear(); res = NULL; }
+    snprintf(p, sizeof p, "%s/report/estimate_network_performance.json", out_dir);
+    if (bs_json_load_file(p, &perf) < 0) { bs_error_clear(); perf = NULL; }
+    printf("\n%-24s %10s %10s %8s %6s %6s\n", "layer", "cycles", "LUT", "BRAM18", "URAM", "DSP");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cyc) {
+        const cJSON *r = res ? cJSON_GetObjectItemCaseSensitive(res, e->string) : NULL;
+#define NUM(o, k) (cJSON_GetObjectItemCaseSensitive(o, k) ? cJSON_GetObjectItemCaseSensitive(o, k)->valuedouble : 0)
+        printf("%-24s %10.0f %10.0f %8.0f %6.0f %6.0f\n", e->string, e->valuedouble, r ? NUM(r, "LUT") : 0,
+               r ? NUM(r, "BRAM_18K") : 0, r ? NUM(r, "URAM") : 0, r ? NUM(r, "DSP") : 0);
+    }
+    const cJSON *t = res ? cJSON_GetObjectItemCaseSensitive(res, "total") : NULL;
+    if (t) printf("%-24s %10s %10.0f %8.0f %6.0f %6.0f\n", "total", "", NUM(t, "LUT"), NUM(t, "BRAM_18K"), NUM(t, "URAM"),
+                  NUM(t, "DSP"));
+    if (perf)
+        printf("throughput %.1f fps, latency %.1f ns, critical path %.0f cycles, bottleneck %s\n",
+               NUM(perf, "estimated_throughput_fps"), NUM(perf, "estimated_latency_ns"),
+               NUM(perf, "critical_path_cycles"),
+               cJSON_GetObjectItemCaseSensitive(perf, "max_cycles_node_name")
+                   ? cJSON_GetObjectItemCaseSensitive(perf, "max_cycles_node_name")->valuestring : "?");
+#undef NUM
+    cJSON_Delete(cyc);
+    cJSON_Delete(res);
+    cJSON_Delete(perf);
+}
+
+static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
+{
     bs_flow_opts o = {0};
-    o.model_path = a.model;
-    o.out_dir = a.output;
-    o.console = a.json ? NULL : stdout;
+    o.model_path = a->model;
+    o.out_dir = a->output;
+    o.console = a->json ? NULL : stdout;
     o.bus = bs_bus_default();
     int64_t t0 = bs_now_mono_ns();
-    rc = bs_flow_build(&cfg, &o);
+    int rc = bs_flow_build(cfg, &o);
     double secs = (double)(bs_now_mono_ns() - t0) / 1e9;
-    if (a.json) {
+    if (a->json) {
         cJSON *r = cJSON_CreateObject();
         cJSON_AddBoolToObject(r, "ok", rc == 0);
         cJSON_AddNumberToObject(r, "seconds", secs);
@@ -182,10 +223,189 @@ static int cmd_build(bs_cli *cli, int argc, char **argv)
         puts(txt);
         free(txt);
         cJSON_Delete(r);
+    } else if (rc == 0) {
+        char *od = a->output ? strdup(a->output) : bs_flow_config_path(cfg, cfg->output_dir);
+        print_summary(od);
+        free(od);
     }
-    bs_flow_config_free(&cfg);
-    if (rc < 0) return a.json ? BS_EXIT_FAIL : bs_cli_fail(cli, rc);
+    if (rc < 0) return a->json ? BS_EXIT_FAIL : bs_cli_fail(cli, rc);
     return 0;
+}
+
+static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
+{
+    bs_workspace *ws = bs_cli_open_ws(cli, true);
+    if (!ws) return BS_EXIT_FAIL;
+    int rc = 0, exit_code = 0;
+    char *od = a->output ? strdup(a->output) : bs_flow_config_path(cfg, cfg->output_dir);
+    char *out_abs = NULL, *model_abs = NULL, *cfg_path = NULL, *exe = NULL, *cwd = getcwd(NULL, 0);
+    int64_t *ids = NULL;
+    int n = 0;
+    if ((rc = bs_mkdir_p(od)) < 0) goto fail;
+    out_abs = realpath(od, NULL);
+    model_abs = realpath(a->model, NULL);
+    exe = realpath("/proc/self/exe", NULL);
+    if (!out_abs || !exe) { rc = bs_error_set(BS_EIO, "cannot resolve output directory %s", od); goto fail; }
+    if (!model_abs) { rc = bs_error_set(BS_ENOTFOUND, "model %s: no such file", a->model); goto fail; }
+    /* the effective config, with paths made absolute, for the tasks */
+    cJSON *j = cJSON_Duplicate(cfg->raw, 1);
+    static const char *const pathkeys[] = {"folding_config_file", "specialize_layers_config_file", "verify_input_npy",
+                                           "verify_expected_output_npy", "vitis_floorplan_file", NULL};
+    for (int i = 0; pathkeys[i]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, pathkeys[i]);
+        if (!cJSON_IsString(v)) continue;
+        char *abs = bs_flow_config_path(cfg, v->valuestring);
+        set_str(j, pathkeys[i], abs);
+        free(abs);
+    }
+    set_str(j, "output_dir", out_abs);
+    cfg_path = bs_path_join(out_abs, "brainsmith_build_config.json");
+    char *txt = bs_json_print_py(j, 2);
+    rc = bs_write_file_atomic(cfg_path, txt, strlen(txt));
+    char *cfgtxt = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    free(txt);
+    if (rc < 0) { free(cfgtxt); goto fail; }
+    const char *part = NULL;
+    bs_flow_config_part(cfg, &part);
+    char digest[65] = "", bid[48] = "";
+    bs_sha256_file_hex(model_abs, digest);
+    rc = bs_build_create(ws, NULL, model_abs, digest, part ? part : cfg->board, cfgtxt, out_abs, bid);
+    free(cfgtxt);
+    if (rc < 0) goto fail;
+    bs_flow_submit_opts so = {exe, ws->home, cfg_path, model_abs, out_abs, cwd, bid, a->retries + 1};
+    if ((rc = bs_flow_submit(ws, cfg, &so, &ids, &n)) < 0) goto fail;
+    bs_build_set_state(ws, bid, "running");
+    if (!a->json) printf("build %s: %d task(s), output %s\n", bid, n, out_abs);
+    int64_t t0 = bs_now_mono_ns();
+    bool ok = false;
+    if ((rc = bs_flow_run_orchestrated(ws, ids, n, &ok)) < 0) goto fail;
+    double secs = (double)(bs_now_mono_ns() - t0) / 1e9;
+    bs_build_set_state(ws, bid, ok ? "succeeded" : "failed");
+    cJSON *res = cJSON_CreateObject(), *tasks = cJSON_AddArrayToObject(res, "tasks");
+    cJSON_AddStringToObject(res, "build_id", bid);
+    cJSON_AddStringToObject(res, "output_dir", out_abs);
+    cJSON_AddBoolToObject(res, "ok", ok);
+    cJSON_AddNumberToObject(res, "seconds", secs);
+    for (int i = 0; i < n; i++) {
+        bs_task_info t;
+        if (bs_orch_task_get(ws, ids[i], &t) < 0) continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", (double)t.id);
+        cJSON_AddStringToObject(o, "steps", t.name ? t.name : "");
+        cJSON_AddStringToObject(o, "state", bs_task_state_name(t.state));
+        if (t.reason) cJSON_AddStringToObject(o, "reason", t.reason);
+        cJSON_AddItemToArray(tasks, o);
+        if (!a->json) {
+            printf("task %lld %-60s %s%s%s\n", (long long)t.id, t.name ? t.name : "", bs_task_state_name(t.state),
+                   t.reason ? ": " : "", t.reason ? t.reason : "");
+            if (t.state == BS_TASK_FAILED) {
+                char *lp = NULL;
+                char *log = NULL;
+                size_t ll = 0;
+                if (bs_orch_log_path(ws, t.id, 0, false, &lp) == 0 && bs_read_file(lp, &log, &ll) == 0) {
+                    const char *tail = ll > 2000 ? log + ll - 2000 : log;
+                    printf("--- %s (tail)\n%s", lp, tail);
+                }
+                free(log);
+                free(lp);
+            }
+        }
+        bs_task_info_free(&t);
+    }
+    if (a->json) {
+        char *t = cJSON_Print(res);
+        puts(t);
+        free(t);
+    } else if (ok) {
+        print_summary(out_abs);
+        printf("completed in %.3f s\n", secs);
+    }
+    cJSON_Delete(res);
+    exit_code = ok ? 0 : BS_EXIT_FAIL;
+    if (!ok && !a->json) fprintf(stderr, "brainsmith: build: build %s failed (see the task log above)\n", bid);
+    goto done;
+fail:
+    exit_code = bs_cli_fail(cli, rc);
+done:
+    free(ids);
+    free(od);
+    free(out_abs);
+    free(model_abs);
+    free(cfg_path);
+    free(exe);
+    free(cwd);
+    bs_workspace_close(ws);
+    return exit_code;
+}
+
+static int cmd_build(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) { fputs(build_usage, stdout); return 0; }
+    build_args a;
+    int rc = parse_args(cli, argc, argv, &a, build_usage);
+    if (rc >= 0) return rc;
+    bs_flow_config cfg;
+    if ((rc = make_config(cli, &a, &cfg)) != 0) return rc;
+    rc = a.local ? build_local(cli, &a, &cfg) : build_orch(cli, &a, &cfg);
+    bs_flow_config_free(&cfg);
+    return rc;
+}
+
+/* Hidden: one task of an orchestrated build (a step range on a checkpoint). */
+static int cmd_flow_exec(bs_cli *cli, int argc, char **argv)
+{
+    if (bs_cli_wants_help(argc, argv)) {
+        puts("usage: brainsmith flow-exec --config C --output DIR [--model M] --start S --stop S\n"
+             "         [--index I --total N] [--build-id B]\n\n"
+             "Runs steps S..S of a build (used by the orchestrator; see `brainsmith build`).");
+        return 0;
+    }
+    const char *config = NULL, *output = NULL, *model = NULL, *start = NULL, *stop = NULL, *bid = NULL;
+    int64_t index = 0, total = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) return bs_cli_usage(cli, "option %s needs a value", o);
+        i++;
+        if (!strcmp(o, "--config")) config = v;
+        else if (!strcmp(o, "--output")) output = v;
+        else if (!strcmp(o, "--model")) model = v;
+        else if (!strcmp(o, "--start")) start = v;
+        else if (!strcmp(o, "--stop")) stop = v;
+        else if (!strcmp(o, "--build-id")) bid = v;
+        else if (!strcmp(o, "--index")) { if (bs_parse_i64(v, &index) < 0) return bs_cli_usage(cli, "bad --index"); }
+        else if (!strcmp(o, "--total")) { if (bs_parse_i64(v, &total) < 0) return bs_cli_usage(cli, "bad --total"); }
+        else return bs_cli_usage(cli, "unknown option '%s'", o);
+    }
+    if (!config || !output || !stop) return bs_cli_usage(cli, "--config, --output and --stop are required");
+    cJSON *j = NULL;
+    int rc = bs_json_load_file(config, &j);
+    if (rc < 0) return bs_cli_fail(cli, rc);
+    if (!model && start) set_str(j, "start_step", start);
+    else cJSON_DeleteItemFromObjectCaseSensitive(j, "start_step");
+    set_str(j, "stop_step", stop);
+    bs_flow_config cfg;
+    rc = bs_flow_config_from_json(j, config, output, &cfg);
+    cJSON_Delete(j);
+    if (rc < 0) return bs_cli_fail(cli, rc);
+    bs_workspace *ws = NULL;
+    if (cli->home || getenv("BRAINSMITH_HOME")) {
+        ws = bs_cli_open_ws(cli, false);
+        if (ws) bs_orch_events_attach(ws);
+    }
+    bs_flow_opts o = {0};
+    o.model_path = model;
+    o.out_dir = output;
+    o.console = stdout;
+    o.bus = ws ? ws->bus : bs_bus_default();
+    o.build_id = bid;
+    o.index_base = (int)index;
+    o.total = (int)total;
+    o.merge_times = true;
+    rc = bs_flow_build(&cfg, &o);
+    bs_flow_config_free(&cfg);
+    if (ws) bs_workspace_close(ws);
+    return rc < 0 ? bs_cli_fail(cli, rc) : 0;
 }
 
 static int cmd_steps(bs_cli *cli, int argc, char **argv)
@@ -285,5 +505,6 @@ const bs_cmd bs_cmds_flow[] = {
     {"steps", cmd_steps, "list FINN build steps"},
     {"transforms", cmd_transforms, "list graph transformations"},
     {"pipeline", cmd_pipeline, "pipeline plan: derive the step list for a model"},
+    {"flow-exec", cmd_flow_exec, "(internal) run a step range of an orchestrated build"},
     {NULL, NULL, NULL},
 };

@@ -174,6 +174,9 @@ typedef struct bs_flow_opts {
     bs_bus *bus;
     const char *build_id;
     FILE *console;            /* FINN's console lines (NULL = none) */
+    int index_base;           /* > 0: the first run step is number index_base */
+    int total;                /* > 0: N of "[i/N]" (a group of a larger build) */
+    bool merge_times;         /* add to an existing time_per_step.json */
 } bs_flow_opts;
 
 /* Resolves the list of steps to run (config steps or default, sliced by
@@ -186,6 +189,30 @@ int bs_flow_resolve_steps(const bs_flow_config *cfg, const char ***names, int *n
  * BS_E* ("Build failed"), with checkpoints of earlier steps left on disk
  * and time_per_step.json written only on success, as FINN does. */
 int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts);
+
+/* ---- through the orchestrator ------------------------------------------ */
+
+typedef struct bs_workspace bs_workspace;
+typedef struct bs_flow_submit_opts {
+    const char *exe;          /* the brainsmith binary tasks run */
+    const char *home;         /* workspace home passed to tasks (may be NULL) */
+    const char *config_path;  /* effective config JSON (written by the caller) */
+    const char *model;        /* model path (absolute) */
+    const char *out_dir;      /* absolute output directory */
+    const char *cwd;          /* task working directory */
+    const char *build_id;     /* builds.id (may be NULL) */
+    int max_attempts;         /* retry policy (1 = none) */
+} bs_flow_submit_opts;
+
+/* Submits the build as chained tasks (native step groups and one task per
+ * backend step), each running `brainsmith flow-exec`.  *ids (malloc'd)
+ * gets the task ids in order. */
+int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_submit_opts *o, int64_t **ids,
+                   int *n);
+/* Runs the workspace scheduler in-process until the tasks are final (or
+ * waits for the scheduler that already runs); *all_ok tells whether every
+ * task succeeded. */
+int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok);
 
 /* Derives a step plan for a model: the step list with, per step, whether it
  * runs or is skipped and why.  Returns a JSON array (caller frees). */

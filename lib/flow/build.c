@@ -289,17 +289,25 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
         free(pp);
     }
 
-    times = cJSON_CreateObject();
+    times = NULL;
+    if (opts->merge_times) {
+        char *tp = bs_path_join(out_dir, "time_per_step.json");
+        if (tp && bs_path_exists(tp) && bs_json_load_file(tp, &times) < 0) times = NULL;
+        free(tp);
+        if (times && !cJSON_IsObject(times)) { cJSON_Delete(times); times = NULL; }
+    }
+    if (!times) times = cJSON_CreateObject();
     for (int i = 0; i < n; i++) {
         const char *name = names[i];
         ctx.step = name;
         ctx.step_index = i;
-        if (con) { fprintf(con, "Running step: %s [%d/%d]\n", name, i + 1, n); fflush(con); }
-        bs_flow_logf(&ctx, "Running step: %s [%d/%d]", name, i + 1, n);
+        int num = opts->index_base > 0 ? opts->index_base + i : i + 1, tot = opts->total > 0 ? opts->total : n;
+        if (con) { fprintf(con, "Running step: %s [%d/%d]\n", name, num, tot); fflush(con); }
+        bs_flow_logf(&ctx, "Running step: %s [%d/%d]", name, num, tot);
         cJSON *ev = cJSON_CreateObject();
         cJSON_AddStringToObject(ev, "step", name);
-        cJSON_AddNumberToObject(ev, "index", i + 1);
-        cJSON_AddNumberToObject(ev, "total", n);
+        cJSON_AddNumberToObject(ev, "index", num);
+        cJSON_AddNumberToObject(ev, "total", tot);
         emit(&ctx, "step.start", ev);
         int64_t t0 = bs_now_mono_ns();
         const bs_user_step *u = NULL;
@@ -317,8 +325,8 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
         double dt = (double)(bs_now_mono_ns() - t0) / 1e9;
         ev = cJSON_CreateObject();
         cJSON_AddStringToObject(ev, "step", name);
-        cJSON_AddNumberToObject(ev, "index", i + 1);
-        cJSON_AddNumberToObject(ev, "total", n);
+        cJSON_AddNumberToObject(ev, "index", num);
+        cJSON_AddNumberToObject(ev, "total", tot);
         cJSON_AddNumberToObject(ev, "seconds", dt);
         cJSON_AddBoolToObject(ev, "ok", rc >= 0);
         if (rc < 0) cJSON_AddStringToObject(ev, "error", bs_error_msg());
@@ -332,6 +340,7 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
             }
             goto out;
         }
+        cJSON_DeleteItemFromObjectCaseSensitive(times, name);
         cJSON_AddItemToObject(times, name, bs_json_py_float(dt));
         if (cfg->save_intermediate_models) {
             bs_strbuf sb = BS_STRBUF_INIT;

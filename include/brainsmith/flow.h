@@ -214,6 +214,13 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
  * task succeeded. */
 int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok);
 
+/* ---- bundled example models ------------------------------------------- */
+
+/* A Brevitas-style QONNX MLP written by brainsmith itself: layer sizes
+ * layers[0..n) (input first), weight/activation bits 1..8 (1 = BipolarQuant),
+ * BatchNorm after hidden layers, TopK(1) output; seeded random weights. */
+int bs_flow_example_mlp(const int *layers, int nlayers, int wbits, int abits, uint64_t seed, bs_ir_graph **out);
+
 /* Derives a step plan for a model: the step list with, per step, whether it
  * runs or is skipped and why.  Returns a JSON array (caller frees). */
 int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out);

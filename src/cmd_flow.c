@@ -221,7 +221,7 @@ static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
         cJSON_AddBoolToObject(r, "ok", rc == 0);
         cJSON_AddNumberToObject(r, "seconds", secs);
         if (rc) cJSON_AddStringToObject(r, "error", bs_error_msg());
-        char *txt = cJSON_Print(r);
+        char *txt = bs_json_print_py(r, 2);
         puts(txt);
         free(txt);
         cJSON_Delete(r);
@@ -316,7 +316,7 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
         bs_task_info_free(&t);
     }
     if (a->json) {
-        char *t = cJSON_Print(res);
+        char *t = bs_json_print_py(res, 2);
         puts(t);
         free(t);
     } else if (ok) {
@@ -441,7 +441,7 @@ static int cmd_steps(bs_cli *cli, int argc, char **argv)
             if (d->backend) printf("%*s]\n", 0, "");
         }
     }
-    if (json) { char *t = cJSON_Print(arr); puts(t); free(t); }
+    if (json) { char *t = bs_json_print_py(arr, 2); puts(t); free(t); }
     cJSON_Delete(arr);
     return 0;
 }
@@ -468,7 +468,7 @@ static int cmd_transforms(bs_cli *cli, int argc, char **argv)
             printf("%-38s %-10s %s\n", d->name, d->group, d->help);
         }
     }
-    if (json) { char *t = cJSON_Print(arr); puts(t); free(t); }
+    if (json) { char *t = bs_json_print_py(arr, 2); puts(t); free(t); }
     cJSON_Delete(arr);
     return 0;
 }
@@ -494,7 +494,7 @@ static int cmd_plan(bs_cli *cli, int argc, char **argv)
                    cJSON_GetObjectItemCaseSensitive(e, "reason")->valuestring);
         }
     } else {
-        char *t = cJSON_Print(plan);
+        char *t = bs_json_print_py(plan, 2);
         puts(t);
         free(t);
     }

@@ -169,6 +169,28 @@ SHARED_TEST(t_tfc_w1a1_finn, "tfc_w1a1_finn_build_dataflow.onnx", 100, false)
 SHARED_TEST(t_bls, "bls_mlp_wb3_ab3_prune0.9_datelbr.onnx", 50, true)
 SHARED_TEST(t_facile, "facile_v3_6b.onnx", 10, false)
 
+int bs_flow_example_mlp(const int *layers, int nlayers, int wbits, int abits, uint64_t seed, bs_ir_graph **out);
+
+/* brainsmith's own example MLP at several bit widths (no shared data needed) */
+static void t_example(void **state)
+{
+    (void)state;
+    static const int bits[][2] = {{1, 1}, {2, 2}, {4, 4}, {3, 2}};
+    int layers[4] = {48, 24, 24, 10};
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+        bs_ir_graph *g = NULL;
+        if (bs_flow_example_mlp(layers, 4, bits[i][0], bits[i][1], 3 + i, &g)) fail_msg("%s", bs_error_msg());
+        char *d = bs_test_mkdtemp("example");
+        char path[512], name[64];
+        snprintf(path, sizeof path, "%s/m.onnx", d);
+        assert_int_equal(bs_ir_save(g, path), 0);
+        bs_ir_free(g);
+        snprintf(name, sizeof name, "example w%da%d", bits[i][0], bits[i][1]);
+        flow_checked(path, name, 50, true);
+        bs_test_rmdir(d);
+    }
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -226,7 +248,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

@@ -103,6 +103,8 @@ void bs_exec_free(bs_exec_session *s);
  * bs_exec_output()/bs_exec_value() give results valid until the next run. */
 int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs);
 int bs_exec_num_inputs(const bs_exec_session *s);
+/* The graph a session runs. */
+const bs_ir_graph *bs_exec_graph_of(const bs_exec_session *s);
 const bs_ir_tensor *bs_exec_input_tensor(const bs_exec_session *s, int i);
 const bs_value *bs_exec_output(const bs_exec_session *s, int i);
 /* Value of any tensor after a run (NULL if not computed). */
@@ -110,5 +112,26 @@ const bs_value *bs_exec_value(const bs_exec_session *s, const bs_ir_tensor *t);
 
 /* One-shot: new + run + copy outputs into outs[0..g->noutputs) (owned). */
 int bs_exec_graph_once(const bs_ir_graph *g, const bs_value *inputs, int ninputs, bs_value *outs);
+
+/* ---- verification helpers (lib/exec/verify.c) ------------------------------
+ * For FINN-style verification of a transformation: run the graph before and
+ * after on the same inputs and compare (yosys equiv_opt style). */
+
+/* FINN verify_input_npy style batching: every input holds k samples (its
+ * element count is k times the model input's); runs the k samples one by
+ * one and concatenates each output along axis 0 into outs[0..noutputs)
+ * (owned; free with bs_value_free).  k = 1 is a plain run. */
+int bs_exec_run_batch(bs_exec_session *s, const bs_value *inputs, int ninputs, bs_value *outs);
+/* A random value for graph input t (static shape required) whose elements
+ * are allowed by t's QONNX datatype (BIPOLAR -> +-1, UINT4 -> 0..15, ...;
+ * FLOAT32 -> uniform in [-1, 1)); deterministic in seed. */
+int bs_exec_random_input(const bs_ir_tensor *t, uint64_t seed, bs_value *out);
+/* Runs a and b on `trials` random input sets (from a's inputs' datatypes;
+ * both graphs must have the same number of non-initializer inputs) and
+ * compares every output: equal within atol + rtol*|ref| (0/0 = bit-exact).
+ * Returns 0 when equivalent, BS_EVERIFY naming the output, trial, element
+ * and both values otherwise (or another error if a graph cannot run). */
+int bs_exec_equivalent(const bs_ir_graph *a, const bs_ir_graph *b, int trials, uint64_t seed,
+                       double rtol, double atol);
 
 #endif

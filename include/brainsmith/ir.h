@@ -398,6 +398,12 @@ int bs_ir_set_out_shape(bs_ir_graph *g, bs_ir_node *n, int i, int32_t elem_type,
                         const int64_t *dims);
 /* Copies input `from`'s shape and elem type to output `to`. */
 int bs_ir_copy_shape(bs_ir_graph *g, bs_ir_node *n, int from, int to);
+/* Ready-made hooks for op tables: every output gets input 0's shape and
+ * elem type / input 0's datatype / the datatype named by the node's
+ * "outputDataType" attribute (FINN HW ops). */
+int bs_ir_infer_same_shape(bs_ir_graph *g, bs_ir_node *n);
+int bs_ir_infer_dt_copy(bs_ir_graph *g, bs_ir_node *n);
+int bs_ir_infer_dt_output_attr(bs_ir_graph *g, bs_ir_node *n);
 /* Node description for messages: "'name' (op_type, domain)" in a thread-
  * local ring buffer. */
 const char *bs_ir_node_desc(const bs_ir_node *n);

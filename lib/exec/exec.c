@@ -224,6 +224,9 @@ struct bs_exec_session {
     const bs_value **argv;      /* scratch for kernel inputs */
     int maxin;
     uint8_t *have;              /* by tensor id: value computed this run */
+    uint8_t *cnode;             /* by node position: all inputs constant */
+    uint8_t *ctensor;           /* by tensor id: initializer or constant-derived */
+    bool const_done;            /* constant nodes were computed by a run */
 };
 
 const bs_ir_graph *bs_exec_graph(const bs_exec_ctx *cx) { return cx->s->g; }
@@ -238,7 +241,7 @@ bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int6
     const bs_ir_tensor *t = n->outputs[i];
     bs_value *v = &cx->s->vals[t->id];
     if (bs_value_alloc(v, elem, rank, dims)) {
-        bs_error_wrap(bs_error_code(), "node %s: ", bs_ir_node_desc(n));
+        bs_error_wrap(bs_error_code(), "node %s", bs_ir_node_desc(n));
         return NULL;
     }
     cx->s->have[t->id] = 1;
@@ -265,7 +268,9 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
     for (int i = 0; i < g->nnodes; i++)
         if (g->nodes[i]->ninputs > s->maxin) s->maxin = g->nodes[i]->ninputs;
     s->argv = calloc((size_t)s->maxin + 1, sizeof(void *));
-    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv) {
+    s->cnode = calloc((size_t)g->nnodes + 1, 1);
+    s->ctensor = calloc((size_t)g->ntensors + 1, 1);
+    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv || !s->cnode || !s->ctensor) {
         bs_exec_free(s);
         return bs_error_set(BS_ENOMEM, "exec: session");
     }
@@ -273,6 +278,19 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
         s->ops[i] = bs_exec_lookup(g->nodes[i]->domain, g->nodes[i]->op_type);
     for (int i = 0; i < g->ninputs; i++)
         if (!g->inputs[i]->init) s->ins[s->nins++] = g->inputs[i];
+    /* Constant subgraphs (weight quantizers, Shape chains, ...) are computed
+     * by the first run only, as FINN's FoldConstants would. */
+    for (int i = 0; i < g->ntensors; i++)
+        s->ctensor[i] = g->tensors[i]->init && !g->tensors[i]->init->proto;
+    for (int i = 0; i < g->nnodes; i++) {
+        const bs_ir_node *n = g->nodes[i];
+        bool c = true;
+        for (int k = 0; k < n->ninputs; k++)
+            if (n->inputs[k] && !s->ctensor[n->inputs[k]->id]) c = false;
+        s->cnode[i] = c;
+        if (c)
+            for (int k = 0; k < n->noutputs; k++) s->ctensor[n->outputs[k]->id] = 1;
+    }
     /* Initializers are borrowed views of the graph's data. */
     for (int i = 0; i < g->ntensors; i++) {
         const bs_ir_tensor *t = g->tensors[i];
@@ -300,10 +318,13 @@ void bs_exec_free(bs_exec_session *s)
     free(s->ops);
     free(s->ins);
     free(s->argv);
+    free(s->cnode);
+    free(s->ctensor);
     free(s);
 }
 
 int bs_exec_num_inputs(const bs_exec_session *s) { return s->nins; }
+const bs_ir_graph *bs_exec_graph_of(const bs_exec_session *s) { return s->g; }
 const bs_ir_tensor *bs_exec_input_tensor(const bs_exec_session *s, int i)
 {
     return i >= 0 && i < s->nins ? s->ins[i] : NULL;
@@ -344,9 +365,9 @@ int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs)
     if (ninputs != s->nins)
         return bs_error_set(BS_EINVAL, "exec: the model has %d input%s, %d given", s->nins,
                             s->nins == 1 ? "" : "s", ninputs);
-    memset(s->have, 0, (size_t)g->ntensors);
     for (int i = 0; i < g->ntensors; i++)
-        if (g->tensors[i]->init && !g->tensors[i]->init->proto) s->have[i] = 1;
+        if (!s->const_done || !s->ctensor[i])
+            s->have[i] = g->tensors[i]->init && !g->tensors[i]->init->proto;
     for (int i = 0; i < s->nins; i++) {
         int rc = bind_input(s, s->ins[i], &inputs[i]);
         if (rc) return rc;
@@ -354,6 +375,7 @@ int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs)
     bs_exec_ctx cx = {s, NULL};
     for (int i = 0; i < g->nnodes; i++) {
         const bs_ir_node *n = g->nodes[i];
+        if (s->cnode[i] && s->const_done) continue;
         cx.node = n;
         for (int k = 0; k < n->ninputs; k++) {
             const bs_ir_tensor *t = n->inputs[k];
@@ -370,6 +392,7 @@ int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs)
                 return bs_error_set(BS_EINTERNAL, "exec: node %s did not produce output '%s'",
                                     bs_ir_node_desc(n), n->outputs[k]->name);
     }
+    s->const_done = true;
     return 0;
 }
 

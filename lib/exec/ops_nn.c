@@ -198,31 +198,67 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     bs_value *o = pool_out(cx, x, &g, M);
     if (!o) return bs_error_code();
     float *po = o->data;
-    int64_t mg = M / grp;
+    /* im2col per (batch, group) into a K x P column buffer, then a dense
+     * product accumulated in double (contiguous, vectorisable). */
+    int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
+    float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
+    double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));
+    if (!cols || !acc) { free(cols); free(acc); return bs_error_set(BS_ENOMEM, "exec: conv buffers"); }
     for (int64_t b = 0; b < g.N; b++)
-        for (int64_t m = 0; m < M; m++) {
-            int64_t gi = m / mg;
-            for (int64_t oy = 0; oy < g.OH; oy++)
-                for (int64_t ox = 0; ox < g.OW; ox++) {
-                    double s = 0;
-                    for (int64_t c = 0; c < Cg; c++) {
+        for (int64_t gi = 0; gi < grp; gi++) {
+            for (int64_t c = 0; c < Cg; c++)
+                for (int64_t ky = 0; ky < kh; ky++)
+                    for (int64_t kx = 0; kx < kw; kx++) {
+                        float *row = cols + ((c * kh + ky) * kw + kx) * P;
                         int64_t ci = gi * Cg + c;
-                        for (int64_t ky = 0; ky < kh; ky++) {
+                        for (int64_t oy = 0; oy < g.OH; oy++) {
                             int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-                            if (iy < 0 || iy >= g.H) continue;
-                            for (int64_t kx = 0; kx < kw; kx++) {
+                            for (int64_t ox = 0; ox < g.OW; ox++) {
                                 int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-                                if (ix < 0 || ix >= g.W) continue;
-                                s += at(x, ((b * g.C + ci) * g.H + iy) * g.W + ix) *
-                                     at(w, ((m * Cg + c) * kh + ky) * kw + kx);
+                                row[oy * g.OW + ox] = (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W)
+                                                          ? 0.0f
+                                                          : (float)at(x, ((b * g.C + ci) * g.H + iy) * g.W + ix);
                             }
                         }
                     }
-                    float r = (float)s;
-                    if (bias) r = r + (float)at(bias, m);
-                    po[((b * M + m) * g.OH + oy) * g.OW + ox] = r;
+            /* four output channels per pass: each column row is loaded once */
+            for (int64_t mm = 0; mm < mg; mm += 4) {
+                int nb = mg - mm < 4 ? (int)(mg - mm) : 4;
+                int64_t m0 = gi * mg + mm;
+                for (int64_t p = 0; p < nb * P; p++) acc[p] = 0;
+                for (int64_t k = 0; k < K; k++) {
+                    double w0 = at(w, m0 * K + k), w1 = nb > 1 ? at(w, (m0 + 1) * K + k) : 0,
+                           w2 = nb > 2 ? at(w, (m0 + 2) * K + k) : 0, w3 = nb > 3 ? at(w, (m0 + 3) * K + k) : 0;
+                    if (w0 == 0 && w1 == 0 && w2 == 0 && w3 == 0) continue;
+                    const float *row = cols + k * P;
+                    double *a0 = acc, *a1 = acc + P, *a2 = acc + 2 * P, *a3 = acc + 3 * P;
+                    if (nb == 4)
+                        for (int64_t p = 0; p < P; p++) {
+                            double r = row[p];
+                            a0[p] += w0 * r;
+                            a1[p] += w1 * r;
+                            a2[p] += w2 * r;
+                            a3[p] += w3 * r;
+                        }
+                    else
+                        for (int64_t p = 0; p < P; p++) {
+                            double r = row[p];
+                            a0[p] += w0 * r;
+                            if (nb > 1) a1[p] += w1 * r;
+                            if (nb > 2) a2[p] += w2 * r;
+                        }
                 }
+                for (int j = 0; j < nb; j++) {
+                    float *dst = po + (b * M + m0 + j) * P;
+                    for (int64_t p = 0; p < P; p++) {
+                        float r = (float)acc[j * P + p];
+                        dst[p] = bias ? r + (float)at(bias, m0 + j) : r;
+                    }
+                }
+            }
         }
+    free(cols);
+    free(acc);
     return 0;
 }
 

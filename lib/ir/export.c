@@ -291,6 +291,6 @@ int bs_ir_save(const bs_ir_graph *g, const char *path)
     if (rc) return rc;
     rc = bs_write_file_atomic(path, buf, len);
     free(buf);
-    if (rc) bs_error_wrap(rc, "saving %s: ", path);
+    if (rc) bs_error_wrap(rc, "saving %s", path);
     return rc;
 }

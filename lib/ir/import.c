@@ -15,6 +15,14 @@ bs_ir_graph *bs_ir__graph_alloc(void);
 
 static const char *S(const char *s) { return s ? s : ""; }
 
+/* Arena copy of n elements (at least one zeroed slot, so n = 0 is fine). */
+static void *dup_arr(bs_arena *a, const void *p, size_t n, size_t es)
+{
+    void *d = bs_arena_calloc(a, n + 1, es);
+    if (d && n) memcpy(d, p, n * es);
+    return d;
+}
+
 static int read_type(bs_ir_graph *g, bs_ir_tensor *t, const Onnx__TypeProto *tp, const char *where)
 {
     if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return 0;
@@ -77,7 +85,7 @@ static int read_data(bs_ir_graph *g, const Onnx__TensorProto *tp, const char *wh
         if (!d) return BS_ENOMEM;
         d->elem_type = et;
         d->rank = (int)tp->n_dims;
-        d->dims = bs_arena_memdup(&g->arena, tp->dims, sizeof(int64_t) * (tp->n_dims + 1));
+        d->dims = dup_arr(&g->arena, tp->dims, tp->n_dims, sizeof(int64_t));
         d->numel = numel;
         d->proto = tp;
         *out = d;
@@ -163,11 +171,11 @@ static int read_attr(bs_ir_graph *g, bs_ir_node *n, const Onnx__AttributeProto *
     }
     case BS_ATTR_FLOATS:
         a->type = BS_ATTR_FLOATS; a->n = (int)ap->n_floats;
-        a->floats = bs_arena_memdup(ar, ap->floats, sizeof(float) * (ap->n_floats + 1));
+        a->floats = dup_arr(ar, ap->floats, ap->n_floats, sizeof(float));
         break;
     case BS_ATTR_INTS:
         a->type = BS_ATTR_INTS; a->n = (int)ap->n_ints;
-        a->ints = bs_arena_memdup(ar, ap->ints, sizeof(int64_t) * (ap->n_ints + 1));
+        a->ints = dup_arr(ar, ap->ints, ap->n_ints, sizeof(int64_t));
         break;
     case BS_ATTR_STRINGS:
         a->type = BS_ATTR_STRINGS; a->n = (int)ap->n_strings;
@@ -386,7 +394,7 @@ int bs_ir_load_mem(const void *buf, size_t len, const char *what, bs_ir_graph **
     int rc = bs_onnx_load_mem(buf, len, what, &m);
     if (rc) return rc;
     rc = bs_ir_from_model(m, out);
-    if (rc) bs_error_wrap(rc, "%s: ", what ? what : "memory");
+    if (rc) bs_error_wrap(rc, "%s", what ? what : "memory");
     return rc;
 }
 
@@ -397,6 +405,6 @@ int bs_ir_load(const char *path, bs_ir_graph **out)
     int rc = bs_onnx_load_file(path, &m);
     if (rc) return rc;
     rc = bs_ir_from_model(m, out);
-    if (rc) bs_error_wrap(rc, "%s: ", path);
+    if (rc) bs_error_wrap(rc, "%s", path);
     return rc;
 }

@@ -802,7 +802,7 @@ int bs_ir_infer_shapes(bs_ir_graph *g)
         bs_ir_node *n = g->nodes[i];
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
         rc = d->infer_shape(g, n);
-        if (rc) return bs_error_wrap(rc, "shape inference: ");
+        if (rc) return bs_error_wrap(rc, "shape inference");
         eval_known(g, n);
     }
     return 0;
@@ -814,7 +814,7 @@ int bs_ir_infer_datatypes(bs_ir_graph *g)
         bs_ir_node *n = g->nodes[i];
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
         int rc = (d && d->infer_dtype) ? d->infer_dtype(g, n) : dt_keep(g, n);
-        if (rc) return bs_error_wrap(rc, "datatype inference: ");
+        if (rc) return bs_error_wrap(rc, "datatype inference");
     }
     return 0;
 }
@@ -891,6 +891,9 @@ const bs_ir_opdef *bs_ir__builtin_ops(int *count)
     *count = (int)(sizeof builtin / sizeof builtin[0]);
     return builtin;
 }
+
+int bs_ir_infer_same_shape(bs_ir_graph *g, bs_ir_node *n) { return sh_unary(g, n); }
+int bs_ir_infer_dt_copy(bs_ir_graph *g, bs_ir_node *n) { return dt_copy(g, n); }
 
 /* Exported for infer_custom.c. */
 int bs_ir__dt_copy(bs_ir_graph *g, bs_ir_node *n) { return dt_copy(g, n); }

@@ -231,6 +231,7 @@ static int sh_mvau(bs_ir_graph *g, bs_ir_node *n)
 }
 
 static int dt_output(bs_ir_graph *g, bs_ir_node *n) { (void)g; return dt_attr(n, "outputDataType"); }
+int bs_ir_infer_dt_output_attr(bs_ir_graph *g, bs_ir_node *n) { return dt_output(g, n); }
 static int dt_datatype(bs_ir_graph *g, bs_ir_node *n) { (void)g; return dt_attr(n, "dataType"); }
 static int dt_input(bs_ir_graph *g, bs_ir_node *n) { (void)g; return dt_attr(n, "inputDataType"); }
 

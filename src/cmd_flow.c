@@ -249,25 +249,8 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     exe = realpath("/proc/self/exe", NULL);
     if (!out_abs || !exe) { rc = bs_error_set(BS_EIO, "cannot resolve output directory %s", od); goto fail; }
     if (!model_abs) { rc = bs_error_set(BS_ENOTFOUND, "model %s: no such file", a->model); goto fail; }
-    /* the effective config, with paths made absolute, for the tasks */
-    cJSON *j = cJSON_Duplicate(cfg->raw, 1);
-    static const char *const pathkeys[] = {"folding_config_file", "specialize_layers_config_file", "verify_input_npy",
-                                           "verify_expected_output_npy", "vitis_floorplan_file", NULL};
-    for (int i = 0; pathkeys[i]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, pathkeys[i]);
-        if (!cJSON_IsString(v)) continue;
-        char *abs = bs_flow_config_path(cfg, v->valuestring);
-        set_str(j, pathkeys[i], abs);
-        free(abs);
-    }
-    set_str(j, "output_dir", out_abs);
-    cfg_path = bs_path_join(out_abs, "brainsmith_build_config.json");
-    char *txt = bs_json_print_py(j, 2);
-    rc = bs_write_file_atomic(cfg_path, txt, strlen(txt));
-    char *cfgtxt = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    free(txt);
-    if (rc < 0) { free(cfgtxt); goto fail; }
+    if ((rc = bs_flow_write_effective_config(cfg, out_abs, &cfg_path)) < 0) goto fail;
+    char *cfgtxt = cJSON_PrintUnformatted(cfg->raw);
     const char *part = NULL;
     bs_flow_config_part(cfg, &part);
     char digest[65] = "", bid[48] = "";

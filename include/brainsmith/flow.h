@@ -209,6 +209,10 @@ typedef struct bs_flow_submit_opts {
  * gets the task ids in order. */
 int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_submit_opts *o, int64_t **ids,
                    int *n);
+/* Writes the effective config (file + overrides, paths made absolute,
+ * output_dir = out_abs) to <out_abs>/brainsmith_build_config.json for the
+ * tasks; *path is malloc'd. */
+int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_abs, char **path);
 /* Runs the workspace scheduler in-process until the tasks are final (or
  * waits for the scheduler that already runs); *all_ok tells whether every
  * task succeeded. */

@@ -3,9 +3,9 @@
  * (help text, function, whether it runs to a fixpoint) and a driver that
  * applies one or a list the way FINN's model.transform() does: repeat
  * until the transformation reports no change, then clean up (remove unused
- * tensors, keep the graph topologically sorted).  Each application is
- * published on the event bus ("transform" events with name, passes, changed,
- * milliseconds) when a bus is set.
+ * tensors, keep the graph topologically sorted).  Each application that
+ * changed the graph is published on the event bus ("transform" events with
+ * name, passes, milliseconds) when a bus is set.
  *
  * A transformation function gets a context (the graph plus the parameters
  * FINN passes to the class constructors: fpga part, max MultiThreshold bit

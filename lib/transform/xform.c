@@ -161,7 +161,7 @@ int bs_xform_apply(bs_xform_ctx *x, const char *name, bool *changed)
     if (rc < 0) return bs_error_wrap(rc, "%s: cleanup", name);
     x->napplied++;
     if (changed) *changed = any;
-    if (x->bus) {
+    if (x->bus && any) {
         char payload[256];
         snprintf(payload, sizeof payload, "{\"transform\": \"%s\", \"passes\": %d, \"changed\": %s, \"ms\": %.3f}",
                  name, passes, any ? "true" : "false", (double)(bs_now_mono_ns() - t0) / 1e6);

@@ -225,6 +225,11 @@ int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *
  * BatchNorm after hidden layers, TopK(1) output; seeded random weights. */
 int bs_flow_example_mlp(const int *layers, int nlayers, int wbits, int abits, uint64_t seed, bs_ir_graph **out);
 
+/* A QONNX model with the BNN-PYNQ CNV topology (input 1x3x32x32 pixels
+ * 0..255, 6 conv 3x3 + 2 max pools, FC 256-512-512-10, BatchNorm, Quant /
+ * BipolarQuant at wbits/abits, TopK), seeded random weights. */
+int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out);
+
 /* Derives a step plan for a model: the step list with, per step, whether it
  * runs or is skipped and why.  Returns a JSON array (caller frees). */
 int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out);

@@ -86,10 +86,11 @@ int bs_step_streamline(bs_flow_ctx *ctx)
                                     NULL};
     int rc = run(ctx, a);
     if (rc < 0) return rc;
-    for (int k = 0; k < ctx->g->nnodes; k++)
-        if (!strcmp(ctx->g->nodes[k]->op_type, "Conv"))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: convolution lowering (LowerConvsToMatMul, MakeMaxPoolNHWC) "
-                                "is not implemented in brainsmith yet", bs_ir_node_desc(ctx->g->nodes[k]));
+    if (count_ops(ctx->g, "Conv")) {
+        static const char *const lower[] = {"LowerConvsToMatMul", "MakeMaxPoolNHWC", "AbsorbTransposeIntoMultiThreshold",
+                                            "MakeMaxPoolNHWC", "AbsorbConsecutiveTransposes", NULL};
+        if ((rc = run(ctx, lower)) < 0) return rc;
+    }
     if ((rc = run(ctx, b)) < 0) return rc;
     return bs_flow_verify(ctx, BS_VERIFY_STREAMLINED_PYTHON, "streamlined_python");
 }
@@ -104,8 +105,10 @@ int bs_step_convert_to_hw(bs_flow_ctx *ctx)
     static const char *const list[] = {"InferBinaryMatrixVectorActivation", "InferQuantizedMatrixVectorActivation",
                                        "InferLabelSelectLayer", "InferThresholdingLayer", NULL};
     if ((rc = run(ctx, list)) < 0) return rc;
-    if (count_ops(ctx->g, "Im2Col"))
-        return bs_error_set(BS_EUNSUPPORTED, "Im2Col present: InferPool/InferConvInpGen are not implemented in brainsmith yet");
+    if (count_ops(ctx->g, "Im2Col")) {
+        static const char *const conv[] = {"InferPool", "InferConvInpGen", "RemoveCNVtoFCFlatten", NULL};
+        if ((rc = run(ctx, conv)) < 0) return rc;
+    }
     static const char *const tail[] = {"AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts", NULL};
     return run(ctx, tail);
 }

@@ -94,6 +94,35 @@ cmp -s out/report/estimate_layer_resources.json oout/report/estimate_layer_resou
 grep -q 'step_hw_codegen' all.txt || fail "backend task named"
 [ -s oall/report/estimate_layer_cycles.json ] || fail "native group ran before the backend task"
 
+# CNV topology (brainsmith's own generator): w2a2 verified bit-exact after
+# streamlining and on the HW graph; w1a1 (XNOR) and w4a4 run through
+"$B" example-model cnv22.onnx --kind cnv --wbits 2 --abits 2 --seed 3 --input-npy cnv_in.npy || fail "cnv generator"
+"$B" model exec cnv22.onnx --input cnv_in.npy --output cnv_gold.npy >/dev/null || fail "cnv golden output"
+cat > cnv.json <<JSON
+{"output_dir": "cnvout", "synth_clk_period_ns": 5.0, "board": "Pynq-Z1", "target_fps": 3000,
+ "verify_steps": ["streamlined_python", "folded_hls_cppsim"], "verify_input_npy": "cnv_in.npy",
+ "verify_expected_output_npy": "cnv_gold.npy",
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline",
+ "step_convert_to_hw", "step_create_dataflow_partition", "step_specialize_layers", "step_target_fps_parallelization",
+ "step_apply_folding_config", "step_minimize_bit_width", "step_generate_estimate_reports"]}
+JSON
+"$B" build cnv22.onnx --local --config cnv.json > cnv.txt || fail "cnv w2a2 build: $(cat cnv.txt)"
+"$B" model info cnvout/intermediate_models/step_generate_estimate_reports.onnx > cnvinfo.txt || fail "cnv info"
+for op in "ConvolutionInputGenerator_rtl +8" "MVAU_hls +9" "Pool_hls +2" "Thresholding_rtl +1" "LabelSelect_hls +1"; do
+    grep -Eq "^ +$op\$" cnvinfo.txt || fail "cnv HW graph: expected $op: $(cat cnvinfo.txt)"
+done
+grep -q 'ConvolutionInputGenerator_rtl_0' cnvout/report/estimate_layer_resources.json || fail "cnv SWG estimates"
+for v in streamlined_python folded_hls_cppsim; do
+    grep -q "Verification for $v : SUCCESS" cnvout/build_dataflow.log || fail "cnv verification $v"
+done
+sed -i 's/"verify_steps": \["streamlined_python", "folded_hls_cppsim"\]/"verify_steps": []/' cnv.json
+for wa in "1 1" "4 4"; do
+    set -- $wa
+    "$B" example-model cnv$1$2.onnx --kind cnv --wbits $1 --abits $2 || fail "cnv w$1a$2 generator"
+    "$B" build cnv$1$2.onnx --local --config cnv.json --output cnvout$1$2 > /dev/null || fail "cnv w$1a$2 build"
+    [ -s cnvout$1$2/report/estimate_network_performance.json ] || fail "cnv w$1a$2 reports"
+done
+
 # verify_steps on the FINN test data (bit-exact at every point)
 if [ -n "${BS_SHARED_DATA:-}" ] && [ -d "$BS_SHARED_DATA" ]; then
     TD=$BS_SHARED_DATA/finn_build/tfc_w1a1_finn_testdata

@@ -422,9 +422,8 @@ static int cmd_steps(bs_cli *cli, int argc, char **argv)
             cJSON_AddStringToObject(o, "help", d->help);
             cJSON_AddItemToArray(arr, o);
         } else {
-            printf("%-34s %-6s %s%s%s\n", d->name, d->fn ? "native" : "ext", d->help,
-                   d->backend ? "  [needs " : "", d->backend ? d->backend : "");
-            if (d->backend) printf("%*s]\n", 0, "");
+            printf("%-34s %-6s %s%s%s%s\n", d->name, d->fn ? "native" : "ext", d->help,
+                   d->backend ? "  [needs " : "", d->backend ? d->backend : "", d->backend ? "]" : "");
         }
     }
     if (json) { char *t = bs_json_print_py(arr, 2); puts(t); free(t); }

@@ -48,6 +48,20 @@ row tfc_fold tfc_w2a2_qonnx.onnx tfc_fold "$D/finn_oracle/tfc_w2a2_fold/time_per
 row facile facile_v3_6b.onnx facile "$D/finn_build/facile_v3_6b_ultra96_kf7lsu/output_estimates_only/time_per_step.json" -
 row bls bls_mlp_wb3_ab3_prune0.9_datelbr.onnx bls "$D/finn_build/bls_mlp_wb3_ab3_prune_zcu104_datelbr/time_per_step.json" -
 row tfc_w1a1 tfc_w1a1_qonnx.onnx tfc_w1a1 "" -
+# CNV: no public CNV model fits the shared data; brainsmith's own generator
+# writes the BNN-PYNQ CNV topology with random weights.  FINN's figure: the
+# real CNV-w4a4 estimate build (finn_build/cnv_w4a4_pynqz1_pgreksic, FINN 2021).
+for wa in "1 1" "2 2" "4 4"; do
+    set -- $wa
+    "$B" example-model "$T/cnv_w$1a$2.onnx" --kind cnv --wbits "$1" --abits "$2" --seed 1 >/dev/null
+    cfg '"synth_clk_period_ns": 5.0, "board": "Pynq-Z1", "target_fps": 3000' "cnv$1$2"
+    o=$(timeit "$B" build "$T/cnv_w$1a$2.onnx" --config "$T/cnv$1$2.json" --output "$T/o")
+    l=$(timeit "$B" build "$T/cnv_w$1a$2.onnx" --config "$T/cnv$1$2.json" --output "$T/o" --local)
+    f=$(finn_sum "$D/finn_build/cnv_w4a4_pynqz1_pgreksic/output_estimates_only/time_per_step.json")
+    sp=$(echo "scale=0; $f / $o" | bc -l)
+    printf "%-12s %-46s %10.4f %10.4f %12s %12s %7sx\n" "cnv_w$1a$2" "(generated, BNN-PYNQ CNV topology)" "$o" "$l" "$f" "-" "$sp"
+done
 echo "finn_steps_s: sum of FINN's time_per_step.json (estimate steps; facile is FINN v0.6's 7 steps, bls the"
 echo "first 10 of its full build); finn_proc_s: the whole FINN process on a 2-core machine (finn_oracle/README.md)."
+echo "cnv rows compare with FINN's real CNV-w4a4 estimate build (103.6 s of steps, 90 s in streamline)."
 echo "speedup: finn_proc_s (else finn_steps_s) / bs_orch_s (the whole orchestrated brainsmith build command)."

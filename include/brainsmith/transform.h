@@ -34,6 +34,7 @@ typedef struct bs_xform_ctx {
     int64_t mvau_wwidth_max;          /* SetFolding (36) */
     bool two_pass_relaxation;         /* SetFolding (true) */
     const char *config_file;          /* ApplyConfig */
+    bool create_shallow_fifos;        /* InsertFIFO */
     const cJSON *config_json;         /* ApplyConfig, instead of a file */
     /* observers */
     bs_bus *bus;

@@ -159,6 +159,18 @@ static int ex_pool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *
     return 0;
 }
 
+/* StreamingFIFO / StreamingDataWidthConverter: identity on the values. */
+static int ex_identity(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (!in[0]) return bs_error_set(BS_EINVAL, "%s: missing input", bs_ir_node_desc(n));
+    const bs_ir_tensor *o = n->outputs[0];
+    bs_value *out = o->rank >= 0 ? bs_exec_out(cx, 0, BS_ELEM_FLOAT, o->rank, o->dims)
+                                 : bs_exec_out_like(cx, 0, BS_ELEM_FLOAT, in[0]);
+    if (!out || out->numel != in[0]->numel) return bs_error_set(BS_EINVAL, "%s: size mismatch", bs_ir_node_desc(n));
+    for (int64_t i = 0; i < out->numel; i++) bs_value_set(out, i, bs_value_get(in[0], i));
+    return 0;
+}
+
 /* StreamingDataflowPartition: runs the in-memory child model. */
 static const bs_ir_graph *sdp_child;
 
@@ -191,6 +203,8 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "LabelSelect", ex_labelselect, "top-K label indices"},
     {BS_DOMAIN_FPGADATAFLOW, "ConvolutionInputGenerator", ex_swg, "sliding-window generator (Im2Col semantics)"},
     {BS_DOMAIN_FPGADATAFLOW, "Pool", ex_pool, "max pooling over Im2Col windows"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingFIFO", ex_identity, "FIFO: identity on values"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingDataWidthConverter", ex_identity, "DWC: identity on values"},
 };
 
 void bs_flow_register_hw_exec(void)

@@ -375,6 +375,9 @@ int xf_SpecializeLayers(bs_xform_ctx *x, bool *changed)
                           bs_dt_bitwidth(wdt) >= 4 && bs_dt_bitwidth(idt) <= 8 && bs_dt_bitwidth(wdt) <= 8 &&
                           bs_dt_signed(wdt);
                 }
+            } else if (!strcmp(n->op_type, "StreamingDataWidthConverter")) {
+                int64_t iw = bs_ir_attr_int(n, "inWidth", 1), ow = bs_ir_attr_int(n, "outWidth", 1);
+                rtl = iw > 0 && ow > 0 && (iw % ow == 0 || ow % iw == 0);
             } else {
                 rtl = variants[vi].rtl;
             }

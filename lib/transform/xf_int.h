@@ -75,6 +75,8 @@ XF(AbsorbConsecutiveTransposes); XF(Streamline);
 /* convolutions (xf_conv.c) */
 XF(LowerConvsToMatMul); XF(MakeMaxPoolNHWC); XF(AbsorbTransposeIntoMultiThreshold); XF(InferPool);
 XF(InferConvInpGen); XF(RemoveCNVtoFCFlatten);
+/* stream plumbing (xf_fifo.c) */
+XF(InsertDWC); XF(InsertFIFO); XF(RemoveShallowFIFOs);
 /* convert to hw, partition, specialize (xf_hw.c) */
 XF(InferBinaryMatrixVectorActivation); XF(InferQuantizedMatrixVectorActivation);
 XF(InferLabelSelectLayer); XF(InferThresholdingLayer); XF(CreateDataflowPartition);

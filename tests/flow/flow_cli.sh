@@ -72,6 +72,18 @@ grep -q "vitis_hls" err.txt || fail "backend named: $(cat err.txt)"
 [ -s bout/intermediate_models/step_tidy_up.onnx ] || fail "checkpoint kept"
 [ ! -e bout/time_per_step.json ] || fail "time_per_step.json only on success"
 
+# step_set_fifo_depths: native with auto_fifo_depths=false (FIFOs of depth 2, DWCs), final_hw_config.json
+"$B" build ex.onnx --local --target-fps 1000000 --output fout \
+    --steps step_qonnx_to_finn,step_tidy_up,step_streamline,step_convert_to_hw,step_create_dataflow_partition,step_specialize_layers,step_target_fps_parallelization,step_set_fifo_depths \
+    >/dev/null 2>err.txt; [ $? -eq 1 ] || fail "set_fifo_depths with auto FIFO sizing needs the backend"
+grep -q "vivado+xsim" err.txt || fail "FIFO sim backend named: $(cat err.txt)"
+echo '{"output_dir": "fout2", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "target_fps": 1000000, "auto_fifo_depths": false,
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline", "step_convert_to_hw",
+ "step_create_dataflow_partition", "step_specialize_layers", "step_target_fps_parallelization", "step_set_fifo_depths"]}' > fifo.json
+"$B" build ex.onnx --local --config fifo.json >/dev/null || fail "native set_fifo_depths"
+grep -q '"StreamingFIFO_rtl_0"' fout2/final_hw_config.json || fail "final_hw_config.json lists FIFOs"
+grep -q '"depth": 2' fout2/final_hw_config.json || fail "final_hw_config.json FIFO depth"
+
 # config errors name the field; unknown fields are warned
 echo '{"output_dir": "x", "synth_clk_period_ns": "ten", "generate_outputs": []}' > bad.json
 "$B" build ex.onnx --local --config bad.json 2>err.txt; [ $? -eq 1 ] || fail "bad config exit"

@@ -93,6 +93,7 @@ static void flow_checked(const char *path, const char *model, int64_t target_cyc
     x.mvau_wwidth_max = 36;
     x.two_pass_relaxation = true;
     x.target_cycles = target_cycles;
+    x.create_shallow_fifos = true;
     static const char *const qonnx[] = {
         "ConvertQuantDomains", "InferShapes", "GiveUniqueParameterTensors", "FoldConstants",
         "FoldTransposeIntoQuantInit", "RemoveUnusedTensors", "RemoveStaticGraphInputs", "GiveUniqueNodeNames",
@@ -118,7 +119,8 @@ static void flow_checked(const char *path, const char *model, int64_t target_cyc
                                      "AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts",
                                      "SpecializeLayers", "InferShapes", "InferDataTypes", "SetFolding",
                                      "MinimizeWeightBitWidth", "MinimizeAccumulatorWidth",
-                                     "RoundAndClipThresholds", "InferDataTypes", "AnnotateCycles", NULL};
+                                     "RoundAndClipThresholds", "InferDataTypes", "AnnotateCycles", "InsertDWC",
+                                     "InsertFIFO", "SpecializeLayers", "GiveUniqueNodeNames", "RemoveShallowFIFOs", NULL};
     if (has_quant) apply_checked(&x, qonnx, &in, &ref, model);
     apply_checked(&x, tidy, &in, &ref, model);
     apply_checked(&x, sl, &in, &ref, model);

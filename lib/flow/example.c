@@ -256,8 +256,13 @@ static bs_ir_tensor *bnorm(bs_ir_graph *g, rng *r, const char *name, bs_ir_tenso
 
 int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out)
 {
-    if (wbits < 1 || wbits > 8 || abits < 1 || abits > 8)
-        return bs_error_set(BS_EINVAL, "example CNV: weight/activation bits must be 1..8");
+    return bs_flow_example_cnv_ex(wbits, abits, seed, 1, out);
+}
+
+int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir_graph **out)
+{
+    if (wbits < 1 || wbits > 8 || abits < 1 || abits > 8 || chdiv < 1 || 64 % chdiv)
+        return bs_error_set(BS_EINVAL, "example CNV: weight/activation bits must be 1..8, chdiv a divisor of 64");
     bs_ir_graph *g = bs_ir_new("brainsmith_example_cnv");
     if (!g) return bs_error_set(BS_ENOMEM, "example model");
     rng r = {seed * 0x9e3779b97f4a7c15ull + 7};
@@ -275,7 +280,8 @@ int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out)
     int64_t cin = 3;
     char nm[64];
     for (int b = 0; b < 6; b++) {
-        int64_t wd[4] = {blocks[b].ch, cin, 3, 3};
+        int64_t cout = blocks[b].ch / chdiv;
+        int64_t wd[4] = {cout, cin, 3, 3};
         snprintf(nm, sizeof nm, "conv%d", b);
         bs_ir_tensor *w = wq(g, &r, nm, 4, wd, wbits);
         bs_ir_node *cv = w ? op1(g, "Conv", nm, h, w, &h) : NULL;
@@ -287,7 +293,7 @@ int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out)
         bs_ir_attr_set_ints(g, cv, "pads", pd, 4);
         bs_ir_attr_set_ints(g, cv, "strides", st, 2);
         snprintf(nm, sizeof nm, "bn_conv%d", b);
-        if (!(h = bnorm(g, &r, nm, h, blocks[b].ch, (double)(cin * 9)))) goto fail;
+        if (!(h = bnorm(g, &r, nm, h, cout, (double)(cin * 9)))) goto fail;
         snprintf(nm, sizeof nm, "act_conv%d", b);
         if (!(h = act(g, nm, h, abits))) goto fail;
         if (blocks[b].pool) {
@@ -299,13 +305,13 @@ int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out)
             bs_ir_attr_set_ints(g, mp, "pads", p0, 4);
             bs_ir_attr_set_ints(g, mp, "strides", k2, 2);
         }
-        cin = blocks[b].ch;
+        cin = cout;
     }
     int64_t shp[2] = {1, -1}, two = 2;
     bs_ir_tensor *st = bs_ir_tensor_get(g, "flatten_shape");
     if (bs_ir_tensor_set_init(g, st, BS_ELEM_INT64, 1, &two, shp) < 0) goto fail;
     if (!op1(g, "Reshape", "flatten", h, st, &h)) goto fail;
-    static const int64_t fcs[][2] = {{256, 512}, {512, 512}, {512, 10}};
+    int64_t fcs[3][2] = {{256 / chdiv, 512 / chdiv}, {512 / chdiv, 512 / chdiv}, {512 / chdiv, 10}};
     for (int f = 0; f < 3; f++) {
         snprintf(nm, sizeof nm, "fc%d", f);
         bs_ir_tensor *w = wq(g, &r, nm, 2, fcs[f], wbits);

@@ -171,6 +171,62 @@ static int ex_identity(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *con
     return 0;
 }
 
+static bs_value *out_shaped(bs_exec_ctx *cx, const bs_ir_node *n, int i, const bs_value *like)
+{
+    const bs_ir_tensor *o = n->outputs[i];
+    return o->rank >= 0 ? bs_exec_out(cx, i, BS_ELEM_FLOAT, o->rank, o->dims) : bs_exec_out_like(cx, i, BS_ELEM_FLOAT, like);
+}
+
+static int ex_addstreams(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (nin < 2 || !in[0] || !in[1] || in[0]->numel != in[1]->numel)
+        return bs_error_set(BS_EINVAL, "%s: AddStreams inputs differ in size", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    for (int64_t i = 0; i < o->numel; i++) bs_value_set(o, i, bs_value_get(in[0], i) + bs_value_get(in[1], i));
+    return 0;
+}
+
+static int ex_duplicate(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    for (int k = 0; k < n->noutputs; k++) {
+        bs_value *o = out_shaped(cx, n, k, in[0]);
+        for (int64_t i = 0; i < o->numel; i++) bs_value_set(o, i, bs_value_get(in[0], i));
+    }
+    return 0;
+}
+
+static int ex_channelwise(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0);
+    const char *f = bs_ir_attr_str(n, "Func", "cmp_le");
+    if (nin < 2 || !in[1] || C <= 0 || in[0]->numel % C || in[1]->numel != C)
+        return bs_error_set(BS_EINVAL, "%s: ChannelwiseOp sizes", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    for (int64_t i = 0; i < o->numel; i++) {
+        double a = bs_value_get(in[0], i), p = bs_value_get(in[1], i % C), r;
+        if (!strcmp(f, "add")) r = a + p;
+        else if (!strcmp(f, "mul")) r = a * p;
+        else if (!strcmp(f, "cmp_le")) r = a <= p;
+        else r = a >= p;
+        bs_value_set(o, i, r);
+    }
+    return 0;
+}
+
+static int ex_globalaccpool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0);
+    if (!in[0] || C <= 0 || in[0]->numel % C) return bs_error_set(BS_EINVAL, "%s: GlobalAccPool sizes", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    if (o->numel != C) return bs_error_set(BS_EINVAL, "%s: GlobalAccPool output size", bs_ir_node_desc(n));
+    for (int64_t c = 0; c < C; c++) {
+        double s = 0;
+        for (int64_t i = c; i < in[0]->numel; i += C) s += bs_value_get(in[0], i);
+        bs_value_set(o, c, s);
+    }
+    return 0;
+}
+
 /* StreamingDataflowPartition: runs the in-memory child model. */
 static const bs_ir_graph *sdp_child;
 
@@ -204,6 +260,10 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "ConvolutionInputGenerator", ex_swg, "sliding-window generator (Im2Col semantics)"},
     {BS_DOMAIN_FPGADATAFLOW, "Pool", ex_pool, "max pooling over Im2Col windows"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingFIFO", ex_identity, "FIFO: identity on values"},
+    {BS_DOMAIN_FPGADATAFLOW, "AddStreams", ex_addstreams, "elementwise sum of two streams"},
+    {BS_DOMAIN_FPGADATAFLOW, "DuplicateStreams", ex_duplicate, "copies the stream to every output"},
+    {BS_DOMAIN_FPGADATAFLOW, "ChannelwiseOp", ex_channelwise, "per-channel add/mul/compare"},
+    {BS_DOMAIN_FPGADATAFLOW, "GlobalAccPool", ex_globalaccpool, "sum over H, W per channel"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingDataWidthConverter", ex_identity, "DWC: identity on values"},
 };
 

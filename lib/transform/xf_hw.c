@@ -693,3 +693,77 @@ int xf_InferGlobalAccPoolLayer(bs_xform_ctx *x, bool *changed)
     }
     return 0;
 }
+
+/* InferVectorVectorActivation: MatMul with a depthwise sparsity annotation
+ * (from LowerConvsToMatMul) [+ MultiThreshold] -> VVAU with PE = Channels. */
+int xf_InferVectorVectorActivation(bs_xform_ctx *x, bool *changed)
+{
+    bs_ir_graph *g = x->g;
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        if (!is_op(n, "MatMul") || !n->inputs[1]->sparsity) continue;
+        bs_ir_tensor *in = n->inputs[0], *W = n->inputs[1], *out = n->outputs[0];
+        const char *ks = strstr(W->sparsity, "kernel_shape");
+        long long kh = 0, kw = 0;
+        if (!ks || sscanf(strchr(ks, '[') ? strchr(ks, '[') : ks, "[%lld, %lld]", &kh, &kw) != 2)
+            return bs_error_set(BS_EINVAL, "%s: sparsity annotation doesn't indicate that MatMul belongs to a "
+                                "depthwise convolution", bs_ir_node_desc(n));
+        bs_dt idt = in->dtype, wdt = W->dtype;
+        if (!bs_dt_is_integer(idt) || !bs_dt_is_integer(wdt) || !W->init || in->rank != 4) continue;
+        xf_arr Wd, Wv;
+        int rc;
+        if ((rc = xf_arr_get(g, W, &Wd)) < 0) return rc;
+        int64_t ch = Wd.dims[1], K = kh * kw;
+        /* dense (K*C, C) rows ordered (kh, kw, C) -> (C, 1, kh, kw) diagonal */
+        int64_t vd[4] = {ch, 1, kh, kw};
+        xf_arr_new(g, 4, vd, &Wv);
+        for (int64_t c = 0; c < ch; c++)
+            for (int64_t q = 0; q < K; q++) Wv.v[c * K + q] = Wd.v[(q * ch + c) * ch + c];
+        if ((rc = xf_arr_set(g, W, &Wv)) < 0) return rc;
+        bs_ir_tensor_set_dtype(W, wdt);
+        W->sparsity = NULL;
+        bs_ir_node *c = out->nconsumers == 1 && !out->is_output ? out->consumers[0] : NULL;
+        bool act = c && is_op(c, "MultiThreshold");
+        bs_ir_tensor *ins[3] = {in, W, NULL}, *o = out;
+        int64_t actval = 0;
+        bs_dt odt = out->dtype;
+        if (act) {
+            bs_ir_tensor *T = c->inputs[1];
+            if (!T->init || (T->init->dims[0] != 1 && T->init->dims[0] != ch))
+                return bs_error_set(BS_EINVAL, "%s: First dimension of thresholds neither 1 nor Channels.", bs_ir_node_desc(c));
+            if (bs_ir_attr_float(c, "out_scale", 1.0) != 1.0)
+                return bs_error_set(BS_EINVAL, "%s: out_scale must be equal to 1.0 for HLS conversion.", bs_ir_node_desc(c));
+            double b = bs_ir_attr_float(c, "out_bias", 0.0);
+            if ((double)(int64_t)b != b)
+                return bs_error_set(BS_EINVAL, "%s: out_bias must be integer for HLS conversion.", bs_ir_node_desc(c));
+            actval = (int64_t)b;
+            o = c->outputs[0];
+            odt = o->dtype;
+            if (bs_dt_signed(odt) && actval >= 0)
+                return bs_error_set(BS_EINVAL, "%s: Signed output requres actval < 0", bs_ir_node_desc(c));
+            ins[2] = T;
+        }
+        char name[256];
+        snprintf(name, sizeof name, "VVAU_%s", n->name);
+        bs_ir_node *nx = act ? next_of(g, c) : next_of(g, n);
+        if ((rc = bs_ir_node_remove(g, n)) < 0) return rc;
+        if (act && (rc = bs_ir_node_remove(g, c)) < 0) return rc;
+        bs_ir_node *v = bs_ir_node_add(g, "VVAU", BS_DOMAIN_FPGADATAFLOW, name, ins, act ? 3 : 2, &o, 1, nx);
+        if (!v) return bs_error_wrap(BS_EINVAL, "%s", name);
+        int64_t dim[2] = {in->dims[1], in->dims[2]}, kern[2] = {kh, kw};
+        bs_ir_attr_set_int(g, v, "ActVal", actval);
+        bs_ir_attr_set_int(g, v, "Channels", ch);
+        bs_ir_attr_set_ints(g, v, "Dim", dim, 2);
+        bs_ir_attr_set_ints(g, v, "Kernel", kern, 2);
+        bs_ir_attr_set_int(g, v, "PE", ch);
+        bs_ir_attr_set_str(g, v, "backend", "fpgadataflow");
+        bs_ir_attr_set_dt(g, v, "inputDataType", idt);
+        bs_ir_attr_set_int(g, v, "noActivation", act ? 0 : 1);
+        bs_ir_attr_set_dt(g, v, "outputDataType", odt);
+        bs_ir_attr_set_dt(g, v, "weightDataType", wdt);
+        *changed = true;
+        if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
+        return bs_ir_infer_datatypes(g);
+    }
+    return 0;
+}

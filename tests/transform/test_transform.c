@@ -277,6 +277,60 @@ static void t_residual(void **state)
     bs_ir_free(g);
 }
 
+/* depthwise convolution -> lowered with the sparsity annotation -> VVAU +
+ * depthwise SWG; SetFolding sets the SWG's SIMD from the VVAU's PE */
+static void t_depthwise(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("dw");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *w = bs_ir_tensor_get(g, "w"), *y = bs_ir_tensor_get(g, "y"),
+                 *t = bs_ir_tensor_get(g, "t"), *z = bs_ir_tensor_get(g, "z");
+    int64_t d[4] = {1, 8, 6, 6}, wd[4] = {8, 1, 3, 3}, td[2] = {8, 3};
+    bs_ir_tensor_set_shape(g, x, 4, d);
+    bs_ir_tensor_set_dtype(x, bs_dt_uint(4));
+    bs_ir_add_input(g, x);
+    float wv[72], tv[24];
+    for (int i = 0; i < 72; i++) wv[i] = (float)((i * 7) % 5) - 2;
+    for (int c = 0; c < 8; c++)
+        for (int s = 0; s < 3; s++) tv[c * 3 + s] = (float)(-10 + 12 * s + c);
+    bs_ir_tensor_set_init_f32(g, w, 4, wd, wv);
+    bs_ir_tensor_set_dtype(w, bs_dt_int(3));
+    bs_ir_tensor_set_init_f32(g, t, 2, td, tv);
+    bs_ir_tensor *ci[2] = {x, w}, *mi[2] = {y, t};
+    bs_ir_node *cv = bs_ir_node_add(g, "Conv", "", "dwconv", ci, 2, &y, 1, NULL);
+    int64_t k2[2] = {3, 3}, one2[2] = {1, 1}, p4[4] = {1, 1, 1, 1};
+    bs_ir_attr_set_int(g, cv, "group", 8);
+    bs_ir_attr_set_ints(g, cv, "kernel_shape", k2, 2);
+    bs_ir_attr_set_ints(g, cv, "pads", p4, 4);
+    bs_ir_attr_set_ints(g, cv, "strides", one2, 2);
+    bs_ir_node *mt = bs_ir_node_add(g, "MultiThreshold", BS_DOMAIN_QONNX, "act", mi, 2, &z, 1, NULL);
+    bs_ir_attr_set_str(g, mt, "out_dtype", "UINT2");
+    bs_ir_add_output(g, z);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 2);
+    run(g, &in, &ref);
+    bs_xform_ctx c = {0};
+    c.g = g;
+    c.fpga_part = "xczu7ev-ffvc1156-2-e";
+    c.target_cycles = 100;
+    c.mvau_wwidth_max = 36;
+    static const char *const l[] = {"InferDataLayouts", "LowerConvsToMatMul", "AbsorbTransposeIntoMultiThreshold",
+                                    "InferVectorVectorActivation", "InferConvInpGen", "AbsorbConsecutiveTransposes",
+                                    "SpecializeLayers", "GiveUniqueNodeNames", "SetFolding", "MinimizeWeightBitWidth",
+                                    "MinimizeAccumulatorWidth", NULL};
+    apply_checked(&c, l, &in, &ref, "depthwise");
+    const bs_ir_node *v = bs_ir_node_find(g, "VVAU_hls_0"), *s = bs_ir_node_find(g, "ConvolutionInputGenerator_rtl_0");
+    const bs_ir_node *f = bs_ir_node_find(g, "FMPadding_rtl_0");
+    if (!v || !s || !f) fail_msg("expected VVAU_hls_0, FMPadding_rtl_0 and ConvolutionInputGenerator_rtl_0");
+    assert_int_equal(bs_ir_attr_int(s, "depthwise", 0), 1);
+    assert_int_equal(bs_ir_attr_int(s, "SIMD", 0), bs_ir_attr_int(v, "PE", -1));
+    bs_value_free(&in);
+    bs_value_free(&ref);
+    bs_ir_free(g);
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -334,7 +388,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

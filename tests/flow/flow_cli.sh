@@ -65,6 +65,19 @@ sed 's/"cp", "{in}", "{out}"/"false"/' user.json > ufail.json
 grep -q "copy_model" err.txt || fail "failing user step named: $(cat err.txt)"
 [ ! -e uout2/time_per_step.json ] || fail "no time_per_step.json after failure"
 
+# a user step made of transformations (FINN custom step function counterpart)
+cat > ut.json <<JSON
+{"output_dir": "utout", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "generate_outputs": ["estimate_reports"],
+ "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline", "my_convert", "step_create_dataflow_partition"],
+ "brainsmith_user_steps": {"my_convert": {"transforms": ["InferQuantizedMatrixVectorActivation",
+   "InferLabelSelectLayer", "InferThresholdingLayer", "GiveUniqueNodeNames"]}}}
+JSON
+"$B" build ex.onnx --local --config ut.json > ut.txt || fail "transform user step: $(cat ut.txt)"
+"$B" model info utout/intermediate_models/my_convert.onnx | grep -q "MVAU" || fail "transform user step converted"
+sed 's/"GiveUniqueNodeNames"/"NoSuchTransform"/' ut.json > ut2.json
+"$B" build ex.onnx --local --config ut2.json 2>err.txt; [ $? -eq 1 ] || fail "unknown transformation in user step"
+grep -q "NoSuchTransform" err.txt || fail "unknown transformation named"
+
 # a backend step fails naming the backend, earlier checkpoints stay
 "$B" build ex.onnx --local --steps step_qonnx_to_finn,step_tidy_up,step_hw_ipgen --output bout >/dev/null 2>err.txt
 [ $? -eq 1 ] || fail "backend step exit"

@@ -144,6 +144,9 @@ typedef struct bs_step_def {
 } bs_step_def;
 
 const bs_step_def *bs_step_find(const char *name);
+/* True when brainsmith runs the step natively under this config (user
+ * steps included; step_set_fifo_depths only with auto_fifo_depths=false). */
+bool bs_flow_step_native(const bs_flow_config *cfg, const char *name);
 int bs_step_count(void);
 const bs_step_def *bs_step_at(int i);
 /* FINN dev-2025 default_build_dataflow_steps (20) and

@@ -40,6 +40,13 @@ grep -Eq '^\[[0-9-]+ [0-9:]+,[0-9]{3}\] Running step: step_tidy_up \[2/10\]$' ou
 grep -q 'Completed successfully' build.txt || fail "console: Completed successfully"
 grep -q '^total ' build.txt || fail "summary table"
 
+# FINN's build directory form: DIR/model.onnx + DIR/dataflow_build_config.json
+mkdir -p bdir && cp ex.onnx bdir/model.onnx
+echo '{"output_dir": "out_dir_form", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "target_fps": 1000000,
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up"]}' > bdir/dataflow_build_config.json
+"$B" build bdir --local >/dev/null || fail "build DIR"
+[ -s bdir/out_dir_form/intermediate_models/step_tidy_up.onnx ] || fail "build DIR: output_dir relative to DIR"
+
 # start/stop: resume from the checkpoint of the step before start_step
 "$B" build ex.onnx --local --target-fps 1000000 --output out --start step_convert_to_hw --stop step_specialize_layers \
     > resume.txt || fail "resume: $(cat resume.txt)"

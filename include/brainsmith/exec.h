@@ -38,8 +38,13 @@ typedef struct bs_value {
     size_t cap;      /* bytes allocated (0 = borrowed, not owned) */
 } bs_value;
 
+/* Largest single value the executor allocates (bytes); larger shapes fail
+ * with BS_ERANGE instead of exhausting memory. */
+#define BS_EXEC_MAX_VALUE_BYTES ((size_t)1 << 30)
+
 /* Allocates v's buffer (malloc) for the given type/shape, reusing the old
- * buffer when it is large enough.  Zero-fills. */
+ * buffer when it is large enough.  Zero-fills.  BS_ERANGE beyond
+ * BS_EXEC_MAX_VALUE_BYTES. */
 int bs_value_alloc(bs_value *v, int32_t elem, int rank, const int64_t *dims);
 /* Frees an owned buffer and resets v. */
 void bs_value_free(bs_value *v);

@@ -26,6 +26,9 @@ int bs_value_alloc(bs_value *v, int32_t elem, int rank, const int64_t *dims)
         n *= dims[i];
     }
     size_t bytes = (size_t)n * es;
+    if (bytes > BS_EXEC_MAX_VALUE_BYTES)
+        return bs_error_set(BS_ERANGE, "exec: a %s value of %lld elements exceeds the %zu MiB limit",
+                            bs_onnx_elem_name(elem), (long long)n, BS_EXEC_MAX_VALUE_BYTES >> 20);
     if (v->cap < bytes || !v->cap) {
         if (v->cap) free(v->data);
         v->data = malloc(bytes ? bytes : 1);
@@ -65,7 +68,9 @@ double bs_value_get(const bs_value *v, int64_t i)
 }
 
 /* Saturating double -> integer conversion (no UB on out-of-range input). */
-static int64_t to_i64(double x)
+int64_t bs_exec__i64(double x);
+#define to_i64 bs_exec__i64
+int64_t bs_exec__i64(double x)
 {
     if (isnan(x)) return 0;
     if (x >= 9.2233720368547758e18) return INT64_MAX;
@@ -313,6 +318,19 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
         s->ops[i] = bs_exec_lookup(g->nodes[i]->domain, g->nodes[i]->op_type);
     for (int i = 0; i < g->ninputs; i++)
         if (!g->inputs[i]->init) s->ins[s->nins++] = g->inputs[i];
+    /* element types the kernels compute with (no FLOAT16/BFLOAT16/strings) */
+    for (int i = 0; i < g->ntensors && !rc; i++) {
+        const bs_ir_tensor *t = g->tensors[i];
+        int32_t et = t->init ? t->init->elem_type : t->elem_type;
+        bool used = t->nconsumers || t->producer || t->is_input;
+        if (used && (et == BS_ELEM_FLOAT16 || et == BS_ELEM_STRING || et > BS_ELEM_UINT64))
+            rc = bs_error_set(BS_EUNSUPPORTED, "exec: tensor '%s' has element type %s, which the executor does not compute with",
+                              t->name, bs_onnx_elem_name(et));
+    }
+    if (rc) {
+        bs_exec_free(s);
+        return rc;
+    }
     /* Constant subgraphs (weight quantizers, Shape chains, ...) are computed
      * by the first run only, as FINN's FoldConstants would. */
     for (int i = 0; i < g->ntensors; i++)

@@ -26,6 +26,11 @@ int bs_exec__bcast_shape(const bs_ir_node *n, const bs_value *a, const bs_value 
                          int64_t *dims);
 /* Broadcast strides of v within an output of rank r (0 on broadcast axes). */
 void bs_exec__bcast_strides(const bs_value *v, int r, const int64_t *odims, int64_t *st);
+/* double -> int64 without undefined behaviour (saturating, NaN -> 0). */
+int64_t bs_exec__i64(double x);
+/* Attribute geometry (pads, strides, kernels, repeats) must stay in this
+ * range so that index arithmetic cannot overflow. */
+#define BS_EXEC_SANE(v) ((v) >= -(INT64_C(1) << 31) && (v) <= (INT64_C(1) << 31))
 /* Round half to even (numpy round) in float / double. */
 float bs_exec__rint_f(float x);
 /* The current node's output slot i (after bs_exec_out). */

@@ -81,8 +81,8 @@ static int k_tile(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *i
     int64_t rep[BS_IR_MAX_RANK], d[BS_IR_MAX_RANK], is[BS_IR_MAX_RANK];
     if (bs_exec__ints(in[1], rep, BS_IR_MAX_RANK) != x->rank) return bs_exec__fail(n, "repeats must have rank entries");
     for (int k = 0; k < x->rank; k++) {
-        if (rep[k] < 0) return bs_exec__fail(n, "negative repeat");
-        d[k] = x->dims[k] * rep[k];
+        if (rep[k] < 0 || !BS_EXEC_SANE(rep[k]) || __builtin_mul_overflow(x->dims[k], rep[k], &d[k]))
+            return bs_exec__fail(n, "repeat out of range");
     }
     bs_value *o = bs_exec_out(cx, 0, x->elem, x->rank, d);
     if (!o) return bs_error_code();
@@ -99,7 +99,85 @@ static int k_tile(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *i
     return 0;
 }
 
+/* Resize / Upsample, mode "nearest" (what FINN maps to
+ * UpsampleNearestNeighbour): every coordinate transformation and nearest
+ * rounding mode of ONNX. */
+static int resize_params(const bs_ir_node *n, const bs_value *const *in, int nin, const bs_value *x,
+                         double *scale, int64_t *od)
+{
+    bool upsample = !strcmp(n->op_type, "Upsample");
+    const bs_value *sc = upsample ? (nin > 1 ? in[1] : NULL) : (nin > 2 ? in[2] : nin == 2 ? in[1] : NULL);
+    const bs_value *sz = !upsample && nin > 3 ? in[3] : NULL;
+    const float *af;
+    int naf = 0;
+    if (sz && sz->numel) {
+        if (sz->numel != x->rank) return bs_exec__fail(n, "sizes must have rank entries");
+        for (int k = 0; k < x->rank; k++) {
+            od[k] = bs_exec__i64(bs_value_get(sz, k));
+            if (od[k] < 0 || !BS_EXEC_SANE(od[k])) return bs_exec__fail(n, "size out of range");
+            scale[k] = x->dims[k] ? (double)od[k] / (double)x->dims[k] : 1;
+        }
+        return 0;
+    }
+    if (sc && sc->numel) {
+        if (sc->numel != x->rank) return bs_exec__fail(n, "scales must have rank entries");
+        for (int k = 0; k < x->rank; k++) scale[k] = (float)bs_value_get(sc, k);
+    } else if (!bs_ir_attr_get_floats(n, "scales", &af, &naf) && naf == x->rank) {
+        for (int k = 0; k < x->rank; k++) scale[k] = af[k];
+    } else {
+        return bs_exec__fail(n, "no scales or sizes");
+    }
+    for (int k = 0; k < x->rank; k++) {
+        if (!(scale[k] > 0 && scale[k] < 1e6)) return bs_exec__fail(n, "scale %g out of range", scale[k]);
+        od[k] = (int64_t)floor((double)x->dims[k] * scale[k]);
+    }
+    return 0;
+}
+
+static int k_resize(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    NEED_IN(n, in, nin, 0);
+    const bs_value *x = in[0];
+    bool upsample = !strcmp(n->op_type, "Upsample");
+    const char *mode = bs_ir_attr_str(n, "mode", "nearest");
+    if (strcmp(mode, "nearest")) return bs_exec__fail(n, "mode '%s' is not supported (nearest only)", mode);
+    const char *ctm = upsample ? "asymmetric" : bs_ir_attr_str(n, "coordinate_transformation_mode", "half_pixel");
+    const char *nm = upsample ? "floor" : bs_ir_attr_str(n, "nearest_mode", "round_prefer_floor");
+    double scale[BS_IR_MAX_RANK];
+    int64_t od[BS_IR_MAX_RANK], is[BS_IR_MAX_RANK];
+    int rc = resize_params(n, in, nin, x, scale, od);
+    if (rc) return rc;
+    bs_value *o = bs_exec_out(cx, 0, x->elem, x->rank, od);
+    if (!o) return bs_error_code();
+    bs_exec__strides(x->rank, x->dims, is);
+    size_t es = bs_onnx_elem_size(x->elem);
+    for (int64_t i = 0; i < o->numel; i++) {
+        int64_t rem = i, off = 0;
+        for (int k = x->rank - 1; k >= 0; k--) {
+            int64_t oi = rem % od[k], len = x->dims[k];
+            rem /= od[k];
+            double s = scale[k], c;
+            if (!strcmp(ctm, "asymmetric")) c = (double)oi / s;
+            else if (!strcmp(ctm, "align_corners")) c = od[k] > 1 ? (double)oi * (double)(len - 1) / (double)(od[k] - 1) : 0;
+            else if (!strcmp(ctm, "pytorch_half_pixel")) c = od[k] > 1 ? ((double)oi + 0.5) / s - 0.5 : 0;
+            else if (!strcmp(ctm, "tf_half_pixel_for_nn")) c = ((double)oi + 0.5) / s;
+            else c = ((double)oi + 0.5) / s - 0.5;   /* half_pixel */
+            double r;
+            if (!strcmp(nm, "floor")) r = floor(c);
+            else if (!strcmp(nm, "ceil")) r = ceil(c);
+            else if (!strcmp(nm, "round_prefer_ceil")) r = floor(c + 0.5);
+            else r = (c - floor(c) == 0.5) ? floor(c) : floor(c + 0.5);   /* round_prefer_floor */
+            int64_t ix = r < 0 ? 0 : r > (double)(len - 1) ? len - 1 : (int64_t)r;
+            off += ix * is[k];
+        }
+        memcpy((char *)o->data + (size_t)i * es, (const char *)x->data + (size_t)off * es, es);
+    }
+    return 0;
+}
+
 static const bs_exec_op misc_ops[] = {
+    {"", "Resize", k_resize, "nearest-neighbour resize (all coordinate modes)"},
+    {"", "Upsample", k_resize, "nearest-neighbour upsample (scales)"},
     {"", "QuantizeLinear", k_quantize_linear, "saturate(round(x / scale) + zero_point), per-tensor or per-axis"},
     {"", "DequantizeLinear", k_dequantize_linear, "(x - zero_point) * scale"},
     {"", "Tile", k_tile, "repeat along every axis"},

@@ -28,7 +28,7 @@ static int dyadic(const float *v, int64_t n, double *maxabs)
     for (int64_t i = 0; i < n; i++) {
         double x = v[i], a = fabs(x);
         if (a > m) m = a;
-        if (a >= 1e15) return -1;
+        if (!(a < 1e15)) return -1;   /* also NaN and infinities */
         while ((double)(int64_t)(x * f) != x * f) {
             if (++s > 20) return -1;
             f *= 2;
@@ -226,6 +226,10 @@ static int geometry(const bs_ir_node *n, const bs_value *x, int64_t kh, int64_t 
     const char *ap = bs_ir_attr_str(n, "auto_pad", "NOTSET");
     if (g->sh <= 0 || g->sw <= 0 || g->dh <= 0 || g->dw <= 0 || kh <= 0 || kw <= 0)
         return bs_exec__fail(n, "non-positive kernel, stride or dilation");
+    int64_t chk[10] = {g->sh, g->sw, g->dh, g->dw, g->pt, g->pl, g->pb, g->pr, kh, kw};
+    for (int i = 0; i < 10; i++)
+        if (!BS_EXEC_SANE(chk[i]) || (i >= 4 && i < 8 && chk[i] < 0))
+            return bs_exec__fail(n, "kernel, stride, dilation or pads out of range");
     int64_t ekh = (kh - 1) * g->dh + 1, ekw = (kw - 1) * g->dw + 1;
     if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
         int64_t oh = (g->H + g->sh - 1) / g->sh, ow = (g->W + g->sw - 1) / g->sw;
@@ -292,6 +296,8 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     /* im2col per (batch, group) into a K x P column buffer, then a dense
      * product accumulated in double (contiguous, vectorisable). */
     int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
+    if ((double)K * (double)P * sizeof(float) > (double)BS_EXEC_MAX_VALUE_BYTES)
+        return bs_exec__fail(n, "column buffer of %lld x %lld exceeds the memory limit", (long long)K, (long long)P);
     float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
     const float *wf = w->elem == BS_ELEM_FLOAT ? (const float *)w->data : NULL;
     double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));
@@ -519,7 +525,7 @@ int bs_exec__k_topk(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
 {
     NEED_IN(n, in, nin, 0);
     const bs_value *x = in[0];
-    int64_t k = nin > 1 && in[1] ? (int64_t)bs_value_get(in[1], 0) : bs_ir_attr_int(n, "k", 1);
+    int64_t k = nin > 1 && in[1] ? bs_exec__i64(bs_value_get(in[1], 0)) : bs_ir_attr_int(n, "k", 1);
     int64_t ax = bs_ir_attr_int(n, "axis", -1);
     if (ax < 0) ax += x->rank;
     if (ax < 0 || ax >= x->rank) return bs_exec__fail(n, "axis out of range");

@@ -233,6 +233,9 @@ static int k_im2col(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     int64_t N = x->dims[0], H = x->dims[1], W = x->dims[2], C = x->dims[3], OH, OW;
     if (k[0] <= 0 || k[1] <= 0 || s[0] <= 0 || s[1] <= 0 || d[0] <= 0 || d[1] <= 0)
         return bs_exec__fail(n, "non-positive kernel, stride or dilation");
+    for (int i = 0; i < 4; i++)
+        if (!BS_EXEC_SANE(p[i]) || p[i] < 0 || (i < 2 && (!BS_EXEC_SANE(k[i]) || !BS_EXEC_SANE(s[i]) || !BS_EXEC_SANE(d[i]))))
+            return bs_exec__fail(n, "kernel, stride, dilation or pads out of range");
     int64_t nh = H + p[0] + p[2] - d[0] * (k[0] - 1) - 1, nw = W + p[1] + p[3] - d[1] * (k[1] - 1) - 1;
     if (nh < 0 || nw < 0) return bs_exec__fail(n, "kernel larger than the padded input");
     OH = nh / s[0] + 1;
@@ -261,12 +264,14 @@ static int k_quantavgpool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *
     if (x->rank != 4) return bs_exec__fail(n, "input must be 4-D");
     int64_t k = bs_ir_attr_int(n, "kernel", 0), s = bs_ir_attr_int(n, "stride", 0);
     int64_t ib = bs_ir_attr_int(n, "ibits", 0), ob = bs_ir_attr_int(n, "obits", 0);
-    if (k <= 0 || s <= 0 || ib < 1 || ib > 32 || ob < 1 || ob > 32) return bs_exec__fail(n, "bad kernel/stride/ibits/obits");
+    if (k <= 0 || s <= 0 || ib < 1 || ib > 32 || ob < 1 || ob > 32 || !BS_EXEC_SANE(k) || !BS_EXEC_SANE(s))
+        return bs_exec__fail(n, "bad kernel/stride/ibits/obits");
     bool nhwc = !strcmp(bs_ir_attr_str(n, "data_layout", "NCHW"), "NHWC");
     int64_t N = x->dims[0], C = x->dims[nhwc ? 3 : 1], H = x->dims[nhwc ? 1 : 2], W = x->dims[nhwc ? 2 : 3];
     if (H < k || W < k) return bs_exec__fail(n, "kernel larger than the input");
     int64_t OH = (H - k) / s + 1, OW = (W - k) / s + 1;
-    double maxv = (ldexp(1.0, (int)ib) - 1) * (double)(k * k);
+    double maxv = (ldexp(1.0, (int)ib) - 1) * (double)k * (double)k;
+    if (maxv >= 9e18) return bs_exec__fail(n, "kernel too large for the accumulator");
     int bits = 0;
     for (uint64_t m = (uint64_t)maxv; m; m >>= 1) bits++;
     int shift = bits - (int)ob > 0 ? bits - (int)ob : 0;
@@ -329,6 +334,9 @@ static int k_maxpool_nhwc(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *
     bool ceil_mode = bs_ir_attr_int(n, "ceil_mode", 0);
     int64_t N = x->dims[0], H = x->dims[1], W = x->dims[2], C = x->dims[3];
     if (k[0] <= 0 || k[1] <= 0 || s[0] <= 0 || s[1] <= 0) return bs_exec__fail(n, "non-positive kernel or stride");
+    for (int i = 0; i < 4; i++)
+        if (!BS_EXEC_SANE(p[i]) || p[i] < 0 || (i < 2 && (!BS_EXEC_SANE(k[i]) || !BS_EXEC_SANE(s[i]))))
+            return bs_exec__fail(n, "kernel, stride or pads out of range");
     int64_t nh = H + p[0] + p[2] - k[0], nw = W + p[1] + p[3] - k[1];
     if (nh < 0 || nw < 0) return bs_exec__fail(n, "kernel larger than the input");
     int64_t OH = (ceil_mode ? (nh + s[0] - 1) / s[0] : nh / s[0]) + 1, OW = (ceil_mode ? (nw + s[1] - 1) / s[1] : nw / s[1]) + 1;

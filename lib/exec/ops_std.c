@@ -26,7 +26,8 @@ int bs_exec__fail(const bs_ir_node *n, const char *fmt, ...)
 int bs_exec__ints(const bs_value *v, int64_t *out, int max)
 {
     if (!v || v->numel > max) return -1;
-    for (int64_t i = 0; i < v->numel; i++) out[i] = (int64_t)bs_value_get(v, i);
+    for (int64_t i = 0; i < v->numel; i++)
+        out[i] = v->elem == BS_ELEM_INT64 ? ((const int64_t *)v->data)[i] : bs_exec__i64(bs_value_get(v, i));
     return (int)v->numel;
 }
 
@@ -163,9 +164,15 @@ static int binary(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *i
     }
     bool is_int = a->elem != BS_ELEM_FLOAT && a->elem != BS_ELEM_DOUBLE && a->elem != BS_ELEM_FLOAT16 &&
                   b->elem != BS_ELEM_FLOAT && b->elem != BS_ELEM_DOUBLE;
+    if (a->elem == BS_ELEM_INT64 && b->elem == BS_ELEM_INT64 && !cmp) {   /* exact int64 */
+        const int64_t *pa = a->data, *pb = b->data;
+        int64_t *po = o->data;
+        for (int64_t i = 0; i < o->numel; i++, bc_next(&it)) po[i] = iapply(op, pa[it.oa], pb[it.ob]);
+        return 0;
+    }
     for (int64_t i = 0; i < o->numel; i++, bc_next(&it)) {
         double x = bs_value_get(a, it.oa), y = bs_value_get(b, it.ob);
-        if (is_int) bs_value_set(o, i, (double)iapply(op, (int64_t)x, (int64_t)y));
+        if (is_int) bs_value_set(o, i, (double)iapply(op, bs_exec__i64(x), bs_exec__i64(y)));
         else {
             double res;
             switch (op) {
@@ -370,7 +377,7 @@ static int k_reshape(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const
         }
         if (s[i] == -1) { if (neg >= 0) return bs_exec__fail(n, "two -1 in shape"); neg = i; }
         else if (s[i] < 0) return bs_exec__fail(n, "negative dim in shape");
-        else known *= s[i];
+        else if (__builtin_mul_overflow(known, s[i], &known)) return bs_exec__fail(n, "shape too large");
     }
     if (neg >= 0) {
         if (!known || in[0]->numel % known) return bs_exec__fail(n, "shape does not divide the input");
@@ -495,7 +502,7 @@ static int k_gather(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     char *dst = o->data;
     for (int64_t ou = 0; ou < outer; ou++)
         for (int64_t j = 0; j < ix->numel; j++) {
-            int64_t id = (int64_t)bs_value_get(ix, j);
+            int64_t id = ix->elem == BS_ELEM_INT64 ? ((const int64_t *)ix->data)[j] : bs_exec__i64(bs_value_get(ix, j));
             if (id < 0) id += dim;
             if (id < 0 || id >= dim) return bs_exec__fail(n, "index %lld out of range [0, %lld)", (long long)id, (long long)dim);
             memcpy(dst, (const char *)x->data + ((size_t)(ou * dim + id)) * chunk, chunk);
@@ -516,6 +523,8 @@ static int k_pad(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in
         memcpy(p, a, sizeof(int64_t) * (size_t)np);
     }
     if (np != 2 * x->rank) return bs_exec__fail(n, "pads length %d is not 2 x rank", np);
+    for (int i = 0; i < np; i++)
+        if (!BS_EXEC_SANE(p[i])) return bs_exec__fail(n, "pad %lld out of range", (long long)p[i]);
     const char *mode = bs_ir_attr_str(n, "mode", "constant");
     if (strcmp(mode, "constant")) return bs_exec__fail(n, "pad mode '%s' is not supported", mode);
     double val = nin > 2 && in[2] ? bs_value_get(in[2], 0) : bs_ir_attr_float(n, "value", 0.0);
@@ -592,6 +601,8 @@ static int k_slice(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *
         if (a < 0) a += r;
         if (a < 0 || a >= r || s == 0) return bs_exec__fail(n, "bad axis or step");
         int64_t dim = x->dims[a], bb = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
+        if (s > dim + 1) s = dim + 1;        /* same result, no overflow */
+        if (s < -dim - 1) s = -dim - 1;
         if (s > 0) {
             bb = bb < 0 ? 0 : bb > dim ? dim : bb;
             e = e < 0 ? 0 : e > dim ? dim : e;
@@ -666,7 +677,10 @@ static int k_split(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *
         nsp = no;
     }
     int64_t tot = 0;
-    for (int i = 0; i < nsp; i++) tot += sp[i];
+    for (int i = 0; i < nsp; i++) {
+        if (sp[i] < 0 || !BS_EXEC_SANE(sp[i])) return bs_exec__fail(n, "split size out of range");
+        tot += sp[i];
+    }
     if (nsp != no || tot != x->dims[ax]) return bs_exec__fail(n, "split sizes do not add up");
     int64_t outer = 1, inner = 1;
     for (int k = 0; k < ax; k++) outer *= x->dims[k];

@@ -93,32 +93,36 @@ static int read_data(bs_ir_graph *g, const Onnx__TensorProto *tp, const char *wh
         *out = d;
         return 0;
     }
+    /* Check the stored amount against the dims BEFORE allocating: the dims
+     * of a hostile file may promise terabytes. */
+    size_t n = (size_t)numel, have;
+    if (tp->has_raw_data) {
+        if (tp->raw_data.len != n * es)
+            return bs_error_set(BS_ECORRUPT, "%s: raw_data has %zu bytes, dims need %zu", what,
+                                tp->raw_data.len, n * es);
+    } else {
+        switch (et) {
+        case BS_ELEM_FLOAT: have = tp->n_float_data; break;
+        case BS_ELEM_INT64: have = tp->n_int64_data; break;
+        case BS_ELEM_DOUBLE: have = tp->n_double_data; break;
+        case BS_ELEM_UINT32: case BS_ELEM_UINT64: have = tp->n_uint64_data; break;
+        case BS_ELEM_INT32: case BS_ELEM_INT16: case BS_ELEM_INT8: case BS_ELEM_UINT16:
+        case BS_ELEM_UINT8: case BS_ELEM_BOOL: case BS_ELEM_FLOAT16: case 16:
+            have = tp->n_int32_data; break;
+        case 14: have = tp->n_float_data / 2; break;
+        case 15: have = tp->n_double_data / 2; break;
+        default: have = 0; break;
+        }
+        if (have != n)
+            return bs_error_set(BS_ECORRUPT, "%s: holds %zu values, dims need %zu", what, have, n);
+    }
     bs_ir_data *d = bs_ir_data_new(g, et, (int)tp->n_dims, tp->dims);
     if (!d) return bs_error_code() ? bs_error_code() : BS_ENOMEM;
-    size_t n = (size_t)numel;
     if (tp->has_raw_data) {
-        if (tp->raw_data.len != d->nbytes)
-            return bs_error_set(BS_ECORRUPT, "%s: raw_data has %zu bytes, dims need %zu", what,
-                                tp->raw_data.len, d->nbytes);
         if (d->nbytes) memcpy(d->data, tp->raw_data.data, d->nbytes);
         *out = d;
         return 0;
     }
-    size_t have;
-    switch (et) {
-    case BS_ELEM_FLOAT: have = tp->n_float_data; break;
-    case BS_ELEM_INT64: have = tp->n_int64_data; break;
-    case BS_ELEM_DOUBLE: have = tp->n_double_data; break;
-    case BS_ELEM_UINT32: case BS_ELEM_UINT64: have = tp->n_uint64_data; break;
-    case BS_ELEM_INT32: case BS_ELEM_INT16: case BS_ELEM_INT8: case BS_ELEM_UINT16:
-    case BS_ELEM_UINT8: case BS_ELEM_BOOL: case BS_ELEM_FLOAT16: case 16:
-        have = tp->n_int32_data; break;
-    case 14: have = tp->n_float_data / 2; break;
-    case 15: have = tp->n_double_data / 2; break;
-    default: have = 0; break;
-    }
-    if (have != n)
-        return bs_error_set(BS_ECORRUPT, "%s: holds %zu values, dims need %zu", what, have, n);
     for (size_t i = 0; i < n; i++) {
         switch (et) {
         case BS_ELEM_FLOAT: ((float *)d->data)[i] = tp->float_data[i]; break;

@@ -130,11 +130,15 @@ static int sh_im2col(bs_ir_graph *g, bs_ir_node *n)
         (rc = get_pair(n, "dilations", d, 1)))
         return rc;
     if (k[0] <= 0) return bad(n, "kernel_size is required");
+    for (int i = 0; i < 2; i++)
+        if (!BS_IR_SANE(k[i]) || !BS_IR_SANE(s[i]) || !BS_IR_SANE(d[i])) return bad(n, "kernel/stride/dilation out of range");
     const int64_t *pa;
     int np;
     if (!bs_ir_attr_get_ints(n, "pad_amount", &pa, &np)) {
         if (np != 4) return bad(n, "pad_amount must have 4 entries");
         memcpy(p, pa, sizeof p);
+        for (int i = 0; i < 4; i++)
+            if (!BS_IR_SANE(p[i])) return bad(n, "pad_amount out of range");
     }
     int64_t o[4] = {x->dims[0], 0, 0, 0};
     for (int i = 0; i < 2; i++) {
@@ -143,7 +147,7 @@ static int sh_im2col(bs_ir_graph *g, bs_ir_node *n)
         if (num < 0) return bad(n, "kernel larger than the padded input");
         o[1 + i] = num / s[i] + 1;
     }
-    o[3] = k[0] * k[1] * x->dims[3];
+    if (!bs_ir__mul(k[0], k[1], &o[3]) || !bs_ir__mul(o[3], x->dims[3], &o[3])) return bad(n, "output too large");
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, 4, o);
 }
 
@@ -247,8 +251,9 @@ static int sh_swg(bs_ir_graph *g, bs_ir_node *n)
     if (bs_ir_attr_get_ints(n, "ConvKernelDim", &k, &nk) || bs_ir_attr_get_ints(n, "OFMDim", &ofm, &no) ||
         c <= 0 || nk < 1 || no < 1)
         return bad(n, "attributes ConvKernelDim, OFMDim and IFMChannels are required");
-    int64_t kh = k[0], kw = nk > 1 ? k[1] : k[0], oh = ofm[0], ow = no > 1 ? ofm[1] : ofm[0];
-    int64_t o[4] = {1, oh, ow, kh * kw * c};
+    int64_t kh = k[0], kw = nk > 1 ? k[1] : k[0], oh = ofm[0], ow = no > 1 ? ofm[1] : ofm[0], kkc;
+    if (!bs_ir__mul(kh, kw, &kkc) || !bs_ir__mul(kkc, c, &kkc)) return bad(n, "output too large");
+    int64_t o[4] = {1, oh, ow, kkc};
     return bs_ir_set_out_shape(g, n, 0, BS_ELEM_FLOAT, 4, o);
 }
 
@@ -261,7 +266,8 @@ static int sh_streaming_maxpool(bs_ir_graph *g, bs_ir_node *n)
         c <= 0 || ni < 1 || np < 1)
         return bad(n, "attributes ImgDim, PoolDim and NumChannels are required");
     int64_t h = im[0], w = ni > 1 ? im[1] : im[0], kh = pd[0], kw = np > 1 ? pd[1] : pd[0];
-    if (kh <= 0 || kw <= 0) return bad(n, "PoolDim must be positive");
+    if (kh <= 0 || kw <= 0 || !BS_IR_SANE(kh) || !BS_IR_SANE(kw) || !BS_IR_SANE(h) || !BS_IR_SANE(w))
+        return bad(n, "PoolDim/ImgDim out of range");
     bool ceil_mode = bs_ir_attr_int(n, "CeilMode", 0) != 0;
     int64_t oh = ceil_mode ? (h + kh - 1) / kh : h / kh, ow = ceil_mode ? (w + kw - 1) / kw : w / kw;
     int64_t o[4] = {1, oh, ow, c};
@@ -299,6 +305,9 @@ static int sh_fmpadding(bs_ir_graph *g, bs_ir_node *n)
         ni < 1 || np != 4 || c <= 0)
         return bad(n, "attributes ImgDim, Padding[4] and NumChannels are required");
     int64_t h = im[0], w = ni > 1 ? im[1] : im[0];
+    for (int i = 0; i < 4; i++)
+        if (!BS_IR_SANE(pd[i])) return bad(n, "Padding out of range");
+    if (!BS_IR_SANE(h) || !BS_IR_SANE(w)) return bad(n, "ImgDim out of range");
     int64_t o[4] = {1, h + pd[0] + pd[2], w + pd[1] + pd[3], c};
     return bs_ir_set_out_shape(g, n, 0, BS_ELEM_FLOAT, 4, o);
 }
@@ -347,7 +356,10 @@ static int sh_concat_hw(bs_ir_graph *g, bs_ir_node *n)
     if (bs_ir_attr_get_ints(n, "ElemsPerStream", &e, &ne) || ne < 1)
         return bad(n, "attribute ElemsPerStream is required");
     int64_t tot = 0;
-    for (int i = 0; i < ne; i++) tot += e[i];
+    for (int i = 0; i < ne; i++) {
+        if (e[i] < 0 || !BS_IR_SANE(e[i])) return bad(n, "ElemsPerStream out of range");
+        tot += e[i];
+    }
     return sh_vecs_last(g, n, tot);
 }
 

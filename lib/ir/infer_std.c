@@ -132,6 +132,9 @@ static int pool_dims(const bs_ir_node *n, int sp, const int64_t *in, const int64
     for (int i = 0; i < sp; i++) {
         int64_t s = i < nst ? st[i] : 1, d = i < ndil ? dil[i] : 1;
         if (s <= 0 || d <= 0 || k[i] <= 0) return bad(n, "non-positive kernel/stride/dilation");
+        if (!BS_IR_SANE(s) || !BS_IR_SANE(d) || !BS_IR_SANE(k[i]) ||
+            (npads >= 2 * sp && (!BS_IR_SANE(pads[i]) || !BS_IR_SANE(pads[i + sp]))))
+            return bad(n, "kernel/stride/dilation/pads out of range");
         int64_t ek = (k[i] - 1) * d + 1;
         if (in[i] < 0) { out[i] = -1; continue; }
         if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
@@ -161,6 +164,7 @@ static int sh_conv(bs_ir_graph *g, bs_ir_node *n)
     if (!bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nks) && nks == sp)
         for (int i = 0; i < sp; i++) k[i] = ks[i];
     int64_t grp = bs_ir_attr_int(n, "group", 1);
+    if (grp <= 0 || !BS_IR_SANE(grp)) return bad(n, "group out of range");
     if (x->dims[1] >= 0 && w->dims[1] >= 0 && x->dims[1] != w->dims[1] * grp)
         return bad(n, "input channels do not match weights x group");
     o[0] = x->dims[0];
@@ -226,13 +230,14 @@ static int sh_reshape(bs_ir_graph *g, bs_ir_node *n)
             neg = i;
         } else if (s[i] < 0) {
             return bad(n, "negative dimension in shape");
-        } else {
-            known *= s[i];
+        } else if (!bs_ir__mul(known, s[i], &known)) {
+            return bad(n, "shape too large");
         }
     }
     if (neg >= 0) s[neg] = (total >= 0 && known > 0) ? total / known : -1;
     int64_t prod = 1;
-    for (int i = 0; i < r; i++) prod *= s[i];
+    for (int i = 0; i < r; i++)
+        if (s[i] >= 0 && !bs_ir__mul(prod, s[i], &prod)) return bad(n, "shape too large");
     if (total >= 0 && prod >= 0 && neg < 0 && prod != total)
         return bs_error_set(BS_EINVAL, "node %s: cannot reshape %lld elements into %lld",
                             bs_ir_node_desc(n), (long long)total, (long long)prod);
@@ -251,7 +256,8 @@ static int sh_flatten(bs_ir_graph *g, bs_ir_node *n)
     int64_t d[2] = {1, 1};
     for (int i = 0; i < x->rank; i++) {
         int64_t *p = i < ax ? &d[0] : &d[1];
-        *p = (*p < 0 || x->dims[i] < 0) ? -1 : *p * x->dims[i];
+        if (*p < 0 || x->dims[i] < 0) *p = -1;
+        else if (!bs_ir__mul(*p, x->dims[i], p)) return bad(n, "shape too large");
     }
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, 2, d);
 }
@@ -386,6 +392,8 @@ static int sh_pad(bs_ir_graph *g, bs_ir_node *n)
         memcpy(p, a, sizeof(int64_t) * (size_t)np);
     }
     if (np != 2 * x->rank) return bad(n, "pads length is not 2 x rank");
+    for (int i = 0; i < np; i++)
+        if (!BS_IR_SANE(p[i])) return bad(n, "pad out of range");
     int64_t d[BS_IR_MAX_RANK];
     for (int i = 0; i < x->rank; i++)
         d[i] = x->dims[i] < 0 ? -1 : x->dims[i] + p[i] + p[i + x->rank];
@@ -485,6 +493,8 @@ static int sh_slice(bs_ir_graph *g, bs_ir_node *n)
         if (a < 0 || a >= x->rank || s == 0) return bad(n, "bad axis/step");
         int64_t dim = x->dims[a];
         if (dim < 0) { d[a] = -1; continue; }
+        if (s > dim + 1) s = dim + 1;        /* same result, no overflow */
+        if (s < -dim - 1) s = -dim - 1;
         int64_t b = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
         if (s > 0) {
             b = b < 0 ? 0 : b > dim ? dim : b;
@@ -554,13 +564,57 @@ static int sh_dequantize_linear(bs_ir_graph *g, bs_ir_node *n)
     return bs_ir_set_out_shape(g, n, 0, BS_ELEM_FLOAT, n->inputs[0]->rank, n->inputs[0]->dims);
 }
 
+/* Resize/Upsample: output = floor(in * scale) or the given sizes. */
+static int sh_resize(bs_ir_graph *g, bs_ir_node *n)
+{
+    NEED_RANK(n, 0);
+    const bs_ir_tensor *x = n->inputs[0];
+    bool up = !strcmp(n->op_type, "Upsample");
+    const bs_ir_tensor *sc = up ? IN(n, 1) : (n->ninputs > 2 ? IN(n, 2) : IN(n, 1)), *sz = up ? NULL : IN(n, 3);
+    int64_t d[BS_IR_MAX_RANK];
+    const bs_ir_data *dsz = sz ? (sz->init ? sz->init : sz->known) : NULL;
+    const bs_ir_data *dsc = sc ? (sc->init ? sc->init : sc->known) : NULL;
+    const float *af;
+    int naf = 0;
+    if (dsz && dsz->numel) {
+        if (dsz->numel != x->rank) return bad(n, "sizes must have rank entries");
+        for (int i = 0; i < x->rank; i++) {
+            double v = bs_ir_data_get(dsz, i);
+            if (!(v >= 0 && v <= 2147483648.0)) return bad(n, "size out of range");
+            d[i] = (int64_t)v;
+        }
+    } else if ((dsc && dsc->numel) || (!bs_ir_attr_get_floats(n, "scales", &af, &naf) && naf)) {
+        int cnt = dsc && dsc->numel ? (int)dsc->numel : naf;
+        if (cnt != x->rank) return bad(n, "scales must have rank entries");
+        for (int i = 0; i < x->rank; i++) {
+            double s = dsc && dsc->numel ? (float)bs_ir_data_get(dsc, i) : af[i];
+            if (!(s > 0 && s < 1e6)) return bad(n, "scale out of range");
+            d[i] = x->dims[i] < 0 ? -1 : (int64_t)floor((double)x->dims[i] * s);
+        }
+    } else {
+        return bad(n, "scales/sizes are not constant");
+    }
+    return bs_ir_set_out_shape(g, n, 0, x->elem_type, x->rank, d);
+}
+
+/* Resize/Upsample copy the datatype in mode "nearest" only (§4.5). */
+static int dt_resize(bs_ir_graph *g, bs_ir_node *n)
+{
+    if (!strcmp(bs_ir_attr_str(n, "mode", "nearest"), "nearest")) return bs_ir__dt_copy(g, n);
+    return bs_ir__dt_keep(g, n);
+}
+
 static int sh_tile(bs_ir_graph *g, bs_ir_node *n)
 {
     NEED_RANK(n, 0);
     const bs_ir_tensor *x = n->inputs[0];
     int64_t r[BS_IR_MAX_RANK], d[BS_IR_MAX_RANK];
     if (ivals(IN(n, 1), r, BS_IR_MAX_RANK) != x->rank) return bad(n, "repeats are not constant or of the wrong length");
-    for (int i = 0; i < x->rank; i++) d[i] = x->dims[i] < 0 ? -1 : x->dims[i] * r[i];
+    for (int i = 0; i < x->rank; i++) {
+        if (r[i] < 0 || !BS_IR_SANE(r[i])) return bad(n, "repeat out of range");
+        if (x->dims[i] < 0) d[i] = -1;
+        else if (!bs_ir__mul(x->dims[i], r[i], &d[i])) return bad(n, "output too large");
+    }
     return bs_ir_set_out_shape(g, n, 0, x->elem_type, x->rank, d);
 }
 
@@ -594,32 +648,31 @@ static int dt_sign(bs_ir_graph *g, bs_ir_node *n)
 /* MatMul, Gemm, Conv, Add, Sub, Mul (Q behaviour). */
 static int dt_arith(bs_ir_graph *g, bs_ir_node *n)
 {
-    (void)g;
-    bool all_int = true, all_q = true, any_signed = false, any_float = false;
-    int nin = !strcmp(n->op_type, "Gemm") || !strcmp(n->op_type, "Conv") ? 2 : n->ninputs;
-    if (nin > n->ninputs) nin = n->ninputs;
-    for (int i = 0; i < nin; i++) {
+    /* As FINN dev 2025 (qonnx 0630ceae) behaves on the shared models: all
+     * integer inputs -> INT32/UINT32; all integer/fixed/scaled-int ->
+     * SCALEDINT<32>, stored as FLOAT32; otherwise (some float input) the
+     * output keeps its annotation - e.g. the Add(-bias) after a
+     * MultiThreshold stays INT2 (16 such nodes in the FINN oracle models). */
+    bool all_int = true, all_q = true, any_signed = false;
+    for (int i = 0; i < n->ninputs; i++) {
         const bs_ir_tensor *t = n->inputs[i];
         if (!t) continue;
         bs_dt d = t->dtype;
         if (!bs_dt_is_integer(d)) all_int = false;
         if (!bs_dt_is_integer(d) && d.kind != BS_DT_FIXED && d.kind != BS_DT_SCALEDINT) all_q = false;
         if (bs_dt_signed(d)) any_signed = true;
-        if (bs_dt_is_float(d)) any_float = true;
     }
     bs_ir_tensor *o = n->outputs[0];
     if (all_int) {
         bool s = any_signed || !strcmp(n->op_type, "Sub");
         bs_ir_tensor_set_dtype(o, s ? bs_dt_int(32) : bs_dt_uint(32));
-    } else if (all_q) {
-        /* qonnx 0630ceae (FINN dev 2025): mixed float/int keeps the original
-         * output annotation (no "any FLOAT -> FLOAT32" rule yet) */
-        (void)any_float;
-        bs_ir_tensor_set_dtype(o, BS_DT_FLOAT32_V);  /* SCALEDINT<32> -> FLOAT32 in Q */
-    } else {
-        return bs_ir__dt_keep(g, n);
+        return 0;
     }
-    return 0;
+    if (all_q) {
+        bs_ir_tensor_set_dtype(o, BS_DT_FLOAT32_V);
+        return 0;
+    }
+    return bs_ir__dt_keep(g, n);
 }
 
 /* QuantizeLinear -> INT/UINT of the output element type (§4.5). */
@@ -692,6 +745,8 @@ static const bs_ir_opdef builtin[] = {
     {"", "QuantizeLinear", sh_quantize_linear, dt_quantize_linear, "ONNX QDQ quantizer"},
     {"", "DequantizeLinear", sh_dequantize_linear, dt_float32, "ONNX QDQ dequantizer"},
     {"", "Tile", sh_tile, bs_ir__dt_copy, "repeat along axes"},
+    {"", "Resize", sh_resize, dt_resize, "resize by scales or sizes"},
+    {"", "Upsample", sh_resize, dt_resize, "upsample by scales (deprecated op)"},
     C("Identity", "identity"), C("Clip", "clamp to [min, max]"), U("Dropout", "identity at inference"),
     U("BatchNormalization", "per-channel affine (inference mode)"),
     U("Relu", "max(x, 0)"), U("LeakyRelu", "leaky ReLU"), U("Sigmoid", "logistic"),

@@ -256,8 +256,7 @@ int64_t bs_ir_tensor_numel(const bs_ir_tensor *t)
     if (!t || t->rank < 0) return -1;
     int64_t n = 1;
     for (int i = 0; i < t->rank; i++) {
-        if (t->dims[i] < 0) return -1;
-        n *= t->dims[i];
+        if (t->dims[i] < 0 || !bs_ir__mul(n, t->dims[i], &n)) return -1;
     }
     return n;
 }
@@ -325,6 +324,10 @@ int bs_ir_tensor_set_shape(bs_ir_graph *g, bs_ir_tensor *t, int rank, const int6
         return bs_error_set(BS_ERANGE, "ir: tensor '%s': rank %d > %d", t->name, rank,
                             BS_IR_MAX_RANK);
     if (rank < 0) { t->rank = -1; t->dims = NULL; t->dim_params = NULL; return 0; }
+    for (int i = 0; i < rank; i++)
+        if (dims[i] > (INT64_C(1) << 40))
+            return bs_error_set(BS_ERANGE, "ir: tensor '%s': dimension %d = %lld is too large", t->name, i,
+                                (long long)dims[i]);
     int64_t *d = bs_arena_alloc(&g->arena, sizeof(int64_t) * (size_t)(rank ? rank : 1));
     if (!d) return BS_ENOMEM;
     for (int i = 0; i < rank; i++) d[i] = dims[i];

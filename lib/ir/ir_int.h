@@ -26,6 +26,11 @@ int bs_ir__dt_keep(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__dt_copy(bs_ir_graph *g, bs_ir_node *n);
 
 /* ---- helpers for inference rules (infer*.c) ---- */
+/* Geometry values from attributes/constants must stay in a sane range so
+ * that no shape arithmetic can overflow (fuzzed models carry anything). */
+#define BS_IR_SANE(v) ((v) >= -(INT64_C(1) << 31) && (v) <= (INT64_C(1) << 31))
+/* a * b into *r; false on int64 overflow. */
+static inline bool bs_ir__mul(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a, b, r); }
 #include <string.h>
 #define IN(n, i) ((i) < (n)->ninputs ? (n)->inputs[i] : NULL)
 #define NEED_RANK(n, i)                                                                     \
@@ -45,7 +50,11 @@ static inline int ivals(const bs_ir_tensor *t, int64_t *v, int max)
 {
     const bs_ir_data *d = cval(t);
     if (!d || d->proto || d->numel > max) return -1;
-    for (int64_t i = 0; i < d->numel; i++) v[i] = (int64_t)bs_ir_data_get(d, i);
+    for (int64_t i = 0; i < d->numel; i++) {
+        double x = bs_ir_data_get(d, i);
+        v[i] = d->elem_type == BS_ELEM_INT64 ? ((const int64_t *)d->data)[i]
+               : (x != x) ? 0 : x >= 9.2e18 ? INT64_MAX : x <= -9.2e18 ? INT64_MIN : (int64_t)x;
+    }
     return (int)d->numel;
 }
 

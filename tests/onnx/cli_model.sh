@@ -15,7 +15,7 @@ out=$("$B" model info "$tfc") || fail "info exit $?"
 grep -q "global_in .*\[1, 1, 28, 28\]" <<<"$out" || fail "info: input shape: $out"
 grep -q "MultiThreshold *4" <<<"$out" || fail "info: histogram"
 grep -q "ir_version: 7" <<<"$out" || fail "info: ir_version"
-"$B" model info "$hw" --nodes | grep -q "    PE = " || fail "info --nodes lists attributes"
+"$B" model info "$hw" --nodes >"$T/nodes" && grep -q "    PE = " "$T/nodes" || fail "info --nodes lists attributes"
 j=$("$B" model info "$hw" --json) || fail "info --json"
 grep -q '"MVAU_hls":	4' <<<"$j" || fail "info json histogram: $j"
 grep -q '"datatype":	"' <<<"$j" || fail "info json datatype"
@@ -30,7 +30,7 @@ printf 'garbage' >"$T/bad.onnx"
 grep -q "bad.onnx: not a valid ONNX ModelProto" "$T/err" || fail "error must name the file: $(cat $T/err)"
 "$B" model info 2>/dev/null; [ $? -eq 2 ] || fail "missing FILE must exit 2"
 "$B" model frob 2>/dev/null; [ $? -eq 2 ] || fail "unknown sub-command must exit 2"
-"$B" model exec --help | grep -q -- "--all-tensors" || fail "exec --help"
+"$B" model exec --help >"$T/help" && grep -q -- "--all-tensors" "$T/help" || fail "exec --help"
 
 in="$D/finn_build/finn_examples_bnn_pynq/mnist_input.npy"
 o=$("$B" model exec "$tfc" --input "$in" --output "$T/y.npy" --all-tensors "$T/all") || fail "exec"
@@ -45,35 +45,59 @@ grep -q "not a .npy file" "$T/err" || fail "npy error: $(cat $T/err)"
 
 "$B" model save "$tfc" "$T/raw.onnx" --raw || fail "save --raw"
 cmp -s "$tfc" "$T/raw.onnx" || fail "raw round trip must be byte-identical"
-for m in "$tfc" "$hw" "$D/models/tfc_w2a2_qonnx.onnx" "$D/models/facile_v3_6b_after_step_generate_estimate_reports.onnx"; do
-  "$B" model save "$m" "$T/ir.onnx" --infer || fail "save --infer $m"
-  "$B" model check "$T/ir.onnx" >/dev/null 2>&1; rc=$?
+# Every shared model saved through the IR (with inference) must load in
+# onnx (Python) with the same nodes, attributes, initializers, annotations
+# and metadata; and check the same in brainsmith.
+i=0
+pairs=()
+while IFS= read -r m; do
+  i=$((i + 1))
+  o="$T/ir$i.onnx"
+  "$B" model save "$m" "$o" || fail "save $m"
+  "$B" model save "$m" "$T/inf$i.onnx" --infer || fail "save --infer $m"
+  "$B" model check "$T/inf$i.onnx" >/dev/null 2>&1; rc=$?
   "$B" model check "$m" >/dev/null 2>&1; [ $rc -eq $? ] || fail "saved model checks differently: $m"
-  if /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
-    /usr/bin/python3 - "$m" "$T/ir.onnx" <<'PY' || fail "onnx (python) does not load the saved $m the same"
+  pairs+=("$m" "$o" "$T/inf$i.onnx")
+done < <(find "$D/models" "$D/finn_oracle" -name '*.onnx' | sort)
+[ $i -ge 40 ] || fail "only $i models found"
+if /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+  /usr/bin/python3 - "${pairs[@]}" <<'PY' || fail "onnx (python) does not load a saved model the same"
 import sys, onnx
 from onnx import numpy_helper
-a, b = onnx.load(sys.argv[1]), onnx.load(sys.argv[2])
-ga, gb = a.graph, b.graph
-assert [n.op_type for n in ga.node] == [n.op_type for n in gb.node]
-assert [list(n.input) for n in ga.node] == [list(n.input) for n in gb.node]
-for na, nb in zip(ga.node, gb.node):
-    assert {x.name: onnx.helper.get_attribute_value(x) for x in na.attribute} == \
-           {x.name: onnx.helper.get_attribute_value(x) for x in nb.attribute}, na.name
-ia = {t.name: numpy_helper.to_array(t) for t in ga.initializer}
-ib = {t.name: numpy_helper.to_array(t) for t in gb.initializer}
-assert ia.keys() == ib.keys()
-assert all((ia[k] == ib[k]).all() and ia[k].dtype == ib[k].dtype for k in ia)
-qa = {q.tensor_name: {e.key: e.value for e in q.quant_parameter_tensor_names} for q in ga.quantization_annotation}
-qb = {q.tensor_name: {e.key: e.value for e in q.quant_parameter_tensor_names} for q in gb.quantization_annotation}
-live = set(ib) | {o for n in gb.node for o in n.output} | {i.name for i in gb.input}
-for k, v in qa.items():
-    if "finn_datatype" in v and k in live:
-        assert qb[k]["finn_datatype"] == v["finn_datatype"], (k, v, qb.get(k))
-    if "tensor_layout" in v and k in live:
-        assert qb[k]["tensor_layout"] == v["tensor_layout"], k
-assert {m.key: m.value for m in a.metadata_props} == {m.key: m.value for m in b.metadata_props}
+args = sys.argv[1:]
+for src, dst, inf in zip(args[0::3], args[1::3], args[2::3]):
+    a, b, c = onnx.load(src), onnx.load(dst), onnx.load(inf)
+    assert [n.op_type for n in c.graph.node] == [n.op_type for n in a.graph.node], inf
+    ga, gb = a.graph, b.graph
+    assert [n.op_type for n in ga.node] == [n.op_type for n in gb.node], src
+    assert [list(n.input) for n in ga.node] == [list(n.input) for n in gb.node], src
+    assert [list(n.output) for n in ga.node] == [list(n.output) for n in gb.node], src
+    assert [n.name for n in ga.node] == [n.name for n in gb.node], src
+    for na, nb in zip(ga.node, gb.node):
+        assert {x.name: onnx.helper.get_attribute_value(x) for x in na.attribute} == \
+               {x.name: onnx.helper.get_attribute_value(x) for x in nb.attribute}, (src, na.name)
+    ia = {t.name: numpy_helper.to_array(t) for t in ga.initializer}
+    ib = {t.name: numpy_helper.to_array(t) for t in gb.initializer}
+    assert ia.keys() == ib.keys(), src
+    assert all((ia[k] == ib[k]).all() and ia[k].dtype == ib[k].dtype and ia[k].shape == ib[k].shape for k in ia), src
+    qa = {q.tensor_name: {e.key: e.value for e in q.quant_parameter_tensor_names} for q in ga.quantization_annotation}
+    qb = {q.tensor_name: {e.key: e.value for e in q.quant_parameter_tensor_names} for q in gb.quantization_annotation}
+    live = set(ib) | {o for n in gb.node for o in n.output} | {i.name for i in gb.input}
+    for k, v in qa.items():
+        if k not in live:
+            continue
+        for key in ("finn_datatype", "tensor_layout", "tensor_sparsity"):
+            if key in v:
+                assert qb[k][key] == v[key], (src, k, key, v, qb.get(k))
+    assert {m.key: m.value for m in a.metadata_props} == {m.key: m.value for m in b.metadata_props}, src
+    assert [(o.domain, o.version) for o in a.opset_import] == [(o.domain, o.version) for o in b.opset_import][:len(a.opset_import)], src
+    # with --infer every intermediate tensor has a shape (value_info)
+    vi = {v.name for v in c.graph.value_info}
+    for n in c.graph.node:
+        for o in n.output:
+            if o and o not in {x.name for x in c.graph.output}:
+                assert o in vi, (inf, o)
+print("onnx loads %d saved models identically" % (len(args) // 3))
 PY
-  fi
-done
+fi
 echo "cli_model: ok"

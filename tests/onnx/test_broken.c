@@ -10,6 +10,8 @@
 #include "brainsmith/onnx.h"
 #include "onnx.pb-c.h"
 
+#include <math.h>
+
 /* x[1,4] -> MatMul(W) -> t -> Relu -> y, annotated, serialized. */
 static void base_bytes(uint8_t **buf, size_t *len)
 {
@@ -189,11 +191,39 @@ static void test_exec_input_errors(void **st)
     bs_ir_free(g);
 }
 
+/* Regression (libFuzzer, UBSan): NaN/Inf weights and inputs must flow
+ * through the exactness checks of MatMul/Conv without undefined casts. */
+static void test_nan_weights(void **st)
+{
+    (void)st;
+    for (int conv = 0; conv < 2; conv++) {
+        bs_ir_graph *g = bs_ir_new("nan");
+        bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *y = bs_ir_tensor_get(g, "y");
+        int64_t xd[4] = {1, 1, 1, 3}, wmm[2] = {3, 1}, wcv[4] = {1, 1, 1, 3};
+        float w[3] = {NAN, INFINITY, 1};
+        assert_int_equal(bs_ir_tensor_set_shape(g, x, conv ? 4 : 2, conv ? xd : xd + 2), 0);
+        assert_int_equal(bs_ir_add_input(g, x), 0);
+        bs_ir_tensor *ins[2] = {x, bs_ir_const_f32(g, "w", conv ? 4 : 2, conv ? wcv : wmm, w)};
+        assert_non_null(bs_ir_node_add(g, conv ? "Conv" : "MatMul", "", NULL, ins, 2, &y, 1, NULL));
+        assert_int_equal(bs_ir_add_output(g, y), 0);
+        assert_int_equal(bs_ir_infer(g), 0);
+        bs_value in = {0}, out[1];
+        assert_int_equal(bs_value_alloc(&in, BS_ELEM_FLOAT, x->rank, x->dims), 0);
+        ((float *)in.data)[0] = NAN;
+        assert_int_equal(bs_exec_graph_once(g, &in, 1, out), 0);
+        assert_true(isnan(bs_value_get(&out[0], 0)));
+        bs_value_free(&out[0]);
+        bs_value_free(&in);
+        bs_ir_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_bytes_errors),
         cmocka_unit_test(test_unsupported_and_inference_errors), cmocka_unit_test(test_exec_input_errors),
+        cmocka_unit_test(test_nan_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -166,6 +166,40 @@ static void test_ir_roundtrip_and_infer(void **st)
     bs_test_rmdir(dir);
 }
 
+/* Our InferDataTypes reproduces what FINN (dev 2025) annotated on every
+ * node output of its own per-step models; the legacy models/ are only
+ * reported (FINN 0.6-era files carry older rules). */
+static void test_datatypes_agree_with_finn(void **st)
+{
+    (void)st;
+    NEED_DATA();
+    int checked = 0, legacy_diff = 0;
+    for (int i = 0; i < npaths; i++) {
+        bool oracle = strstr(paths[i], "finn_oracle") != NULL;
+        bs_ir_graph *g;
+        assert_int_equal(bs_ir_load(paths[i], &g), 0);
+        bs_dt *before = calloc((size_t)g->ntensors, sizeof(bs_dt));
+        bool *had = calloc((size_t)g->ntensors, sizeof(bool));
+        for (int k = 0; k < g->ntensors; k++) { before[k] = g->tensors[k]->dtype; had[k] = g->tensors[k]->has_dtype; }
+        assert_int_equal(bs_ir_infer(g), 0);
+        for (int k = 0; k < g->ntensors; k++) {
+            const bs_ir_tensor *t = g->tensors[k];
+            if (!had[k] || !t->producer) continue;
+            checked++;
+            if (bs_dt_eq(before[k], t->dtype)) continue;
+            if (oracle)
+                fail_msg("%s: '%s' (from %s): FINN says %s, inferred %s", paths[i], t->name,
+                         bs_ir_node_desc(t->producer), bs_dt_str(before[k]), bs_dt_str(t->dtype));
+            legacy_diff++;
+        }
+        free(before);
+        free(had);
+        bs_ir_free(g);
+    }
+    print_message("%d annotated node outputs checked; %d differ in legacy models/ files\n", checked, legacy_diff);
+    assert_true(checked > 300);
+}
+
 static void test_domains_normalised(void **st)
 {
     (void)st;
@@ -417,6 +451,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proto_roundtrip),
         cmocka_unit_test(test_ir_roundtrip_and_infer),
+        cmocka_unit_test(test_datatypes_agree_with_finn),
         cmocka_unit_test(test_domains_normalised),
         cmocka_unit_test(test_qonnx_vs_streamlined),
         cmocka_unit_test(test_tfc_finn_testdata),

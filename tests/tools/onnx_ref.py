@@ -301,6 +301,47 @@ def slice_(n, a, x, st, en, axes=None, steps=None):
     return [x[tuple(sl)]]
 
 
+def resize_nearest(n, a, x, *rest):
+    up = n.op_type == "Upsample"
+    if up:
+        scales, sizes = (rest[0] if rest else np.array(a["scales"], dtype=F32)), None
+        ctm, nm = "asymmetric", "floor"
+    else:
+        scales = rest[1] if len(rest) > 1 else (rest[0] if len(rest) == 1 else None)
+        sizes = rest[2] if len(rest) > 2 else None
+        ctm = _s(a.get("coordinate_transformation_mode", "half_pixel"))
+        nm = _s(a.get("nearest_mode", "round_prefer_floor"))
+    if sizes is not None and sizes.size:
+        out = [int(v) for v in sizes]
+        scales = np.array(out, dtype=np.float64) / np.array(x.shape, dtype=np.float64)
+    else:
+        scales = scales.astype(F32).astype(np.float64)
+        out = [int(np.floor(d * s)) for d, s in zip(x.shape, scales)]
+    idx = []
+    for ax, (L, O, s) in enumerate(zip(x.shape, out, scales)):
+        o = np.arange(O, dtype=np.float64)
+        if ctm == "asymmetric":
+            c = o / s
+        elif ctm == "align_corners":
+            c = o * (L - 1) / (O - 1) if O > 1 else np.zeros(O)
+        elif ctm == "pytorch_half_pixel":
+            c = (o + 0.5) / s - 0.5 if O > 1 else np.zeros(O)
+        elif ctm == "tf_half_pixel_for_nn":
+            c = (o + 0.5) / s
+        else:
+            c = (o + 0.5) / s - 0.5
+        if nm == "floor":
+            r = np.floor(c)
+        elif nm == "ceil":
+            r = np.ceil(c)
+        elif nm == "round_prefer_ceil":
+            r = np.floor(c + 0.5)
+        else:
+            r = np.where(c - np.floor(c) == 0.5, np.floor(c), np.floor(c + 0.5))
+        idx.append(np.clip(r, 0, L - 1).astype(np.int64))
+    return [x[np.ix_(*idx)]]
+
+
 def bshape(p, a, x):
     """A per-axis parameter reshaped to broadcast along `axis` of x."""
     if p is None:
@@ -350,6 +391,7 @@ OPS = {
     ("", "DequantizeLinear"): lambda n, a, x, sc, zp=None: [((x.astype(F32) - (zp.astype(F32) if zp is not None else F32(0))) * sc if sc.ndim == 0 else
                                                          (x.astype(F32) - bshape(zp, a, x)) * bshape(sc, a, x)).astype(F32)],
     ("", "Tile"): lambda n, a, x, r: [np.tile(x, [int(v) for v in r])],
+    ("", "Resize"): resize_nearest, ("", "Upsample"): resize_nearest,
     ("qonnx.custom_op.general", "Quant"): quant,
     ("qonnx.custom_op.general", "BipolarQuant"): lambda n, a, x, s: [(np.where(x >= 0, F32(1), F32(-1)) * s).astype(F32)],
     ("qonnx.custom_op.general", "Trunc"): trunc,
@@ -477,6 +519,15 @@ def cases(rng):
     c.append(("qdq_tensor", chain_qdq(r), False))
     c.append(("quantizelinear_axis", single("QuantizeLinear", [("x", r(2, 3, 4) * 20)], {"axis": 1},
                                             inits=[("s", np.array([0.5, 0.25, 1.0], dtype=F32)), ("z", np.array([1, -3, 0], dtype=np.int8))]), True))
+    empty = np.zeros((0,), dtype=F32)
+    c.append(("resize_half_pixel", single("Resize", [("x", r(1, 2, 3, 4))], {"mode": "nearest"},
+                                          inits=[("roi", empty), ("sc", np.array([1, 1, 2, 1.5], dtype=F32))]), True))
+    c.append(("resize_sizes_asym", single("Resize", [("x", r(1, 2, 5, 3))], {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                                          "nearest_mode": "floor"}, inits=[("roi", empty), ("sc", empty), ("sz", np.array([1, 2, 3, 7], dtype=np.int64))]), True))
+    c.append(("resize_align", single("Resize", [("x", r(1, 1, 4, 4))], {"mode": "nearest", "coordinate_transformation_mode": "align_corners",
+                                     "nearest_mode": "round_prefer_ceil"}, inits=[("roi", empty), ("sc", np.array([1, 1, 1.75, 2.5], dtype=F32))]), True))
+    c.append(("upsample9", single("Upsample", [("x", r(1, 3, 2, 2))], {"mode": "nearest"},
+                                  inits=[("sc", np.array([1, 1, 2, 2], dtype=F32))], opset=9), True))
     c.append(("tile", single("Tile", [("x", r(2, 3))], inits=[("rep", np.array([2, 3], dtype=np.int64))]), True))
     c.append(("maxpoolnhwc", single("MaxPoolNHWC", [("x", r(1, 6, 6, 3))], {"kernel_shape": [2, 2], "strides": [2, 2]}, domain=Q), True))
     return c

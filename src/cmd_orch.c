@@ -579,6 +579,19 @@ void orch_print_event(FILE *f, const bs_event *ev)
         }
         if (cJSON_IsNumber(retry_in))
             fprintf(f, " next try in %.1fs", retry_in->valuedouble / 1000.0);
+    } else if (!strcmp(ev->kind, "sched.start") || !strcmp(ev->kind, "sched.stop")) {
+        bool start = !strcmp(ev->kind, "sched.start");
+        cJSON *pid = cJSON_GetObjectItem(p, "pid"), *cpus = cJSON_GetObjectItem(p, "cpus");
+        cJSON *n = cJSON_GetObjectItem(p, start ? "adopted" : "detached");
+        fprintf(f, " scheduler %s (pid %d", start ? "started" : "stopped", cJSON_IsNumber(pid) ? pid->valueint : 0);
+        if (cJSON_IsNumber(cpus))
+            fprintf(f, ", %d cpus", cpus->valueint);
+        if (cJSON_IsNumber(n) && n->valueint > 0)
+            fprintf(f, ", %d running task%s %s", n->valueint, n->valueint == 1 ? "" : "s",
+                    start ? "adopted" : "left running");
+        fprintf(f, ")");
+    } else if (!strcmp(ev->kind, "task.cancel")) {
+        fprintf(f, "  cancel requested");
     } else {
         fprintf(f, "  %s %s", ev->kind, ev->payload ? ev->payload : "");
     }

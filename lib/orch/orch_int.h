@@ -32,6 +32,8 @@ int orch_begin(bs_workspace *ws, orch_tx *tx);
 /* COMMIT, then publishes the transaction's events on ws->bus (with seq). */
 int orch_commit(orch_tx *tx);
 void orch_rollback(orch_tx *tx);
+/* Number of successful orch_commit() calls in this process so far. */
+uint64_t orch_commit_count(void);
 /* Stores one event; payload is JSON object text or NULL. */
 int orch_event(orch_tx *tx, const char *kind, const char *build_id, int64_t task_id,
                const char *payload);

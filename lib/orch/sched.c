@@ -1,20 +1,15 @@
-/* sched.c - the scheduler: one per workspace (flock on <home>/orch.lock),
- * crash recovery, scheduling decisions and the round loop.
+/* sched.c - the scheduler's lifecycle and its rounds: one scheduler per
+ * workspace (flock on <home>/orch.lock); decisions are in decide.c and
+ * the take-over after a crash in recover.c.
  *
- * A round: wait (pidfds of the supervisors, or the next deadline) ->
- * collect finished attempts -> sample usage and decide kills (memory,
- * timeout, cancel requests) -> one transaction that records results,
- * kill decisions and usage, promotes due retries and marks the chosen
- * ready tasks running with a new attempt row -> signals -> supervisors
- * forked -> a second transaction with their pids.  Because the attempt row
- * exists before the process, and the supervisor's lock exists before it
- * runs anything, a crash between any two steps is recovered exactly.
- *
- * Decisions: ready tasks in rank order (priority with aging); a task
- * starts if the free cpus, memory and licenses cover it.  The first ready
- * task that does not fit reserves what it needs of the free resources, so
- * a stream of small tasks cannot starve a big one; later tasks only use
- * what is left beyond that reservation. */
+ * A round: wait (pidfds of the supervisors and their pid pipes, or the
+ * next deadline) -> collect finished attempts -> sample usage and decide
+ * kills (memory, timeout, cancel requests) -> one transaction that records
+ * results, kill decisions and usage, promotes due retries and marks the
+ * chosen ready tasks running with a new attempt row -> signals ->
+ * supervisors forked.  Because the attempt row exists before the process,
+ * and the supervisor's lock exists before it runs anything, a crash
+ * between any two steps is recovered exactly. */
 #include "sched_int.h"
 
 #include "brainsmith/error.h"
@@ -35,186 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct bs_sched {
-    bs_workspace *ws;
-    bs_sched_opts o;
-    run_limits lim;
-    int lockfd;
-    run_att *run;
-    int nrun, caprun;
-    int used_cpus;
-    int64_t used_mem;
-    int used_lic[BS_ORCH_MAX_LICENSES];
-    volatile sig_atomic_t stop;
-    int64_t data_version;
-    int64_t next_ext_check;     /* mono ms */
-    int64_t retry_due_ms;       /* earliest not_before of retry-wait tasks, 0 = none */
-    int nretry;
-    int64_t *warned;            /* unschedulable task ids already reported */
-    int nwarned, capwarned;
-};
-
-typedef struct cand {
-    int64_t id;
-    int cpus;
-    int64_t mem_mb;
-    bs_license_req lic[BS_ORCH_MAX_LICENSES];
-    int nlic;
-} cand;
-
-/* ---- resources ---- */
-static int lic_index(const bs_sched *s, const char *name)
-{
-    for (int i = 0; i < s->o.nlicenses; i++)
-        if (!strcmp(s->o.licenses[i].name, name))
-            return i;
-    return -1;
-}
-
-typedef struct avail {
-    int cpus;
-    int64_t mem;
-    int lic[BS_ORCH_MAX_LICENSES];
-} avail;
-
-static void free_resources(const bs_sched *s, avail *av)
-{
-    av->cpus = s->o.cpus - s->used_cpus;
-    av->mem = s->o.mem_mb - s->used_mem;
-    for (int i = 0; i < s->o.nlicenses; i++)
-        av->lic[i] = s->o.licenses[i].count - s->used_lic[i];
-}
-
-static bool fits(const bs_sched *s, const cand *c, const avail *av)
-{
-    if (c->cpus > av->cpus || c->mem_mb > av->mem)
-        return false;
-    for (int k = 0; k < c->nlic; k++) {
-        int i = lic_index(s, c->lic[k].name);
-        if (i < 0 || c->lic[k].count > av->lic[i])
-            return false;
-    }
-    return true;
-}
-
-static void take(const bs_sched *s, const cand *c, avail *av, bool clamp)
-{
-#define TAKE(field, need) av->field -= clamp && (need) > av->field ? (av->field > 0 ? av->field : 0) : (need)
-    TAKE(cpus, c->cpus);
-    TAKE(mem, c->mem_mb);
-    for (int k = 0; k < c->nlic; k++) {
-        int i = lic_index(s, c->lic[k].name);
-        if (i >= 0)
-            TAKE(lic[i], c->lic[k].count);
-    }
-#undef TAKE
-}
-
-static void account(bs_sched *s, const run_att *a, int sign)
-{
-    s->used_cpus += sign * a->cpus;
-    s->used_mem += sign * a->mem_mb;
-    for (int k = 0; k < a->nlic; k++) {
-        int i = lic_index(s, a->lic[k].name);
-        if (i >= 0)
-            s->used_lic[i] += sign * a->lic[k].count;
-    }
-}
-
-static void warn_unschedulable(bs_sched *s, const cand *c)
-{
-    for (int i = 0; i < s->nwarned; i++)
-        if (s->warned[i] == c->id)
-            return;
-    if (s->nwarned == s->capwarned) {
-        int cap = s->capwarned ? s->capwarned * 2 : 16;
-        int64_t *p = realloc(s->warned, (size_t)cap * sizeof *p);
-        if (!p)
-            return;
-        s->warned = p;
-        s->capwarned = cap;
-    }
-    s->warned[s->nwarned++] = c->id;
-    char lic[128] = "";
-    for (int k = 0, off = 0; k < c->nlic && off < (int)sizeof lic - 40; k++)
-        off += snprintf(lic + off, sizeof lic - (size_t)off, "%s%s=%d", k ? "," : "", c->lic[k].name,
-                        c->lic[k].count);
-    BS_WARN("task %lld needs licenses %s, more than this scheduler manages (run --license); it stays "
-            "ready", (long long)c->id, lic);
-}
-
-static int decide(bs_sched *s, cand *out, int max, int *n)
-{
-    *n = 0;
-    avail av, total;
-    free_resources(s, &av);
-    if (av.cpus <= 0 || max <= 0)
-        return 0;
-    memset(&total, 0, sizeof total);
-    total.cpus = s->o.cpus;
-    total.mem = s->o.mem_mb;
-    for (int i = 0; i < s->o.nlicenses; i++)
-        total.lic[i] = s->o.licenses[i].count;
-    sqlite3_stmt *st;
-    /* Requests beyond the total capacity can never start here: filtered
-     * out so they cannot use up the lookahead (reported at open). */
-    int rc = bs_db_prepare(s->ws->db, "SELECT id, cpus, mem_mb, licenses FROM tasks WHERE state='ready'"
-                                      " AND cpus <= ?2 AND mem_mb <= ?3 ORDER BY rank DESC, id LIMIT ?1", &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int(st, 1, s->o.lookahead);
-    sqlite3_bind_int(st, 2, s->o.cpus);
-    sqlite3_bind_int64(st, 3, s->o.mem_mb);
-    bool reserved = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        cand c;
-        memset(&c, 0, sizeof c);
-        c.id = sqlite3_column_int64(st, 0);
-        c.cpus = sqlite3_column_int(st, 1);
-        c.mem_mb = sqlite3_column_int64(st, 2);
-        const char *lic = (const char *)sqlite3_column_text(st, 3);
-        if (lic && bs_license_parse(lic, c.lic, &c.nlic)) {
-            c.nlic = BS_ORCH_MAX_LICENSES + 1;     /* unparsable: never fits */
-        }
-        if (c.nlic > BS_ORCH_MAX_LICENSES || !fits(s, &c, &total)) {
-            if (c.nlic > BS_ORCH_MAX_LICENSES)
-                c.nlic = 0;
-            warn_unschedulable(s, &c);
-            continue;
-        }
-        if (fits(s, &c, &av)) {
-            out[(*n)++] = c;
-            take(s, &c, &av, false);
-        } else if (!reserved) {
-            reserved = true;
-            take(s, &c, &av, true);
-        }
-        if (*n >= max || av.cpus <= 0)
-            break;
-    }
-    sqlite3_finalize(st);
-    return 0;
-}
-
-int bs_sched_decide(bs_sched *s, int64_t *ids, int max, int *n)
-{
-    cand *c = calloc(max > 0 ? (size_t)max : 1, sizeof *c);
-    if (!c)
-        return bs_error_set(BS_ENOMEM, "decide: out of memory");
-    int rc = decide(s, c, max, n);
-    for (int i = 0; rc == 0 && i < *n; i++)
-        ids[i] = c[i].id;
-    free(c);
-    return rc;
-}
-
-int bs_sched_running(const bs_sched *s)
-{
-    return s->nrun;
-}
-
 /* ---- the running set ---- */
-static run_att *add_run(bs_sched *s)
+run_att *sched_add_run(bs_sched *s)
 {
     if (s->nrun == s->caprun) {
         int cap = s->caprun ? s->caprun * 2 : 8;
@@ -233,121 +50,14 @@ static run_att *add_run(bs_sched *s)
 
 static void remove_run(bs_sched *s, int i)
 {
-    account(s, &s->run[i], -1);
+    sched_account(s, &s->run[i], -1);
     run_att_free(&s->run[i]);
     s->run[i] = s->run[--s->nrun];
 }
 
-static int pidfd_open_(pid_t pid)
+int sched_pidfd_open(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* ---- recovery ---- */
-/* Attempt rows left running by a previous scheduler. */
-static int recover(bs_sched *s)
-{
-    sqlite3_stmt *st;
-    int rc = bs_db_prepare(s->ws->db,
-        "SELECT t.id, t.attempts, t.cpus, t.mem_mb, t.licenses, t.timeout_ms, a.started_ms,"
-        " a.kill_reason, a.kill_ms, a.cpu_s, a.peak_rss_kb, a.reason"
-        " FROM tasks t JOIN attempts a ON a.task_id=t.id AND a.n=t.attempts WHERE t.state='running'", &st);
-    if (rc)
-        return rc;
-    int64_t mono = bs_now_mono_ms(), now = bs_now_ms();
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        run_att *a = add_run(s);
-        if (!a) {
-            rc = bs_error_set(BS_ENOMEM, "recovery: out of memory");
-            break;
-        }
-        a->task_id = sqlite3_column_int64(st, 0);
-        a->n = sqlite3_column_int(st, 1);
-        a->cpus = sqlite3_column_int(st, 2);
-        a->mem_mb = sqlite3_column_int64(st, 3);
-        const char *lic = (const char *)sqlite3_column_text(st, 4);
-        if (lic)
-            bs_license_parse(lic, a->lic, &a->nlic);
-        a->timeout_ms = sqlite3_column_int64(st, 5);
-        a->started_ms = sqlite3_column_int64(st, 6);
-        const char *kr = (const char *)sqlite3_column_text(st, 7);
-        if (kr) {
-            a->kill_reason = !strcmp(kr, "oom") ? "oom" : !strcmp(kr, "timeout") ? "timeout" : "cancelled";
-            a->kill_persisted = true;
-            a->term_mono = mono - (now - sqlite3_column_int64(st, 8));
-            if (a->term_mono <= 0)
-                a->term_mono = 1;
-        }
-        a->cpu_s = sqlite3_column_double(st, 9);
-        a->peak_kb = sqlite3_column_int64(st, 10);
-        const char *why = (const char *)sqlite3_column_text(st, 11);
-        if (why)
-            snprintf(a->reason, sizeof a->reason, "%s", why);
-        a->base = orch_attempt_base(s->ws, a->task_id, a->n);
-        account(s, a, +1);
-        if (!a->base) {
-            rc = bs_error_set(BS_ENOMEM, "recovery: out of memory");
-            break;
-        }
-        /* Finished while we were away? */
-        if (orch_exit_read(a->base, &a->rec) == 0) {
-            a->done = a->have_rec = true;
-            BS_INFO("task %lld attempt %d finished while no scheduler ran; recording its exit",
-                    (long long)a->task_id, a->n);
-            continue;
-        }
-        bool exists;
-        bool held = orch_shim_lock_held(a->base, &exists);
-        pid_t shim = 0, task = 0;
-        int64_t sticks, tticks;
-        if (held) {
-            /* Adopt: the supervisor lives.  Its pid file may lag its lock
-             * by a moment right after a fork. */
-            for (int i = 0; i < 200; i++) {
-                if (orch_pid_read(a->base, &shim, &sticks, &task, &tticks) == 0 && task > 0)
-                    break;
-                if (orch_exit_read(a->base, &a->rec) == 0)
-                    break;
-                bs_sleep_ms(10);
-            }
-            if (shim > 0 && bs_proc_start_ticks(shim) == sticks)
-                a->pidfd = pidfd_open_(shim);
-            a->shim_pid = shim;
-            a->task_pid = task;
-            a->next_sample = mono;
-            a->next_flush = mono + 2000;
-            if (a->pidfd < 0) {
-                /* It exited between the checks: the exit record decides. */
-                a->done = true;
-                a->have_rec = orch_exit_read(a->base, &a->rec) == 0;
-            } else {
-                BS_INFO("re-adopted task %lld attempt %d (pid %d)", (long long)a->task_id, a->n, (int)task);
-            }
-            continue;
-        }
-        if (orch_exit_read(a->base, &a->rec) == 0) {
-            a->done = a->have_rec = true;
-            continue;
-        }
-        /* No supervisor and no record: the attempt is lost.  If the task
-         * itself survived its supervisor, stop it so it cannot run twice. */
-        if (orch_pid_read(a->base, &shim, &sticks, &task, &tticks) == 0 && task > 0 &&
-            bs_proc_start_ticks(task) == tticks) {
-            BS_WARN("task %lld attempt %d: supervisor gone, killing its orphaned process group %d",
-                    (long long)a->task_id, a->n, (int)task);
-            kill(-task, SIGKILL);
-            /* Do not go on until it is gone: its next attempt may start
-             * in this very round. */
-            for (int i = 0; i < 500 && bs_proc_alive(task); i++)
-                bs_sleep_ms(10);
-        }
-        BS_INFO("task %lld attempt %d never started (%s); it gets a new attempt", (long long)a->task_id,
-                a->n, exists ? "its supervisor is gone" : "the scheduler died before launching it");
-        a->done = true;
-        a->have_rec = false;
-    }
-    sqlite3_finalize(st);
-    return rc;
 }
 
 /* ---- the lock ---- */
@@ -427,7 +137,7 @@ int bs_sched_open(bs_workspace *ws, const bs_sched_opts *opts, bs_sched **out)
     char *logs = bs_workspace_path(ws, "logs");
     rc = logs ? bs_mkdir_p(logs) : bs_error_set(BS_ENOMEM, "scheduler: out of memory");
     free(logs);
-    if (rc || (rc = take_lock(s)) || (rc = recover(s))) {
+    if (rc || (rc = take_lock(s)) || (rc = sched_recover(s))) {
         bs_sched_close(s, false);
         return rc;
     }
@@ -619,17 +329,22 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
 {
     int64_t mono = bs_now_mono_ms(), now = bs_now_ms();
     int64_t wait = max_wait_ms;
-    struct pollfd pf[64];
-    int np = 0;
+    struct pollfd stack_pf[64];
+    struct pollfd *pf = s->nrun <= 32 ? stack_pf : malloc((size_t)s->nrun * 2 * sizeof *pf);
+    int np = 0, cap = pf == stack_pf ? 64 : s->nrun * 2;
+    if (!pf) {                  /* rounds still happen on the deadlines */
+        pf = stack_pf;
+        cap = 64;
+    }
     for (int i = 0; i < s->nrun; i++) {
         run_att *a = &s->run[i];
         if (a->done) {
             wait = 0;
             continue;
         }
-        if (a->pidfd >= 0 && np < 64)
+        if (a->pidfd >= 0 && np < cap)
             pf[np++] = (struct pollfd){a->pidfd, POLLIN, 0};
-        if (a->sh.pid_fd >= 0 && np < 64)
+        if (a->sh.pid_fd >= 0 && np < cap)
             pf[np++] = (struct pollfd){a->sh.pid_fd, POLLIN, 0};
         int64_t d = a->next_sample - mono;
         if (d < wait)
@@ -647,6 +362,8 @@ static void wait_round(bs_sched *s, int64_t max_wait_ms)
         wait = 0;
     if (wait > 0 || np > 0)
         poll(pf, (nfds_t)np, (int)wait);
+    if (pf != stack_pf)
+        free(pf);
 }
 
 /* Marks attempts whose supervisor exited as done. */
@@ -688,6 +405,8 @@ static void monitor(bs_sched *s, int64_t mono, int64_t now)
         if (a->done)
             continue;
         if (a->next_sample <= mono) {
+            if (a->peak_kb == 0)
+                a->next_flush = mono;       /* show the first sample at once */
             run_att_sample(a, mono);
             a->next_sample = mono + s->o.sample_ms;
         }
@@ -772,14 +491,14 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
     /* Resources of finished attempts are free for this decision. */
     for (int i = 0; i < s->nrun; i++)
         if (s->run[i].done)
-            account(s, &s->run[i], -1);
+            sched_account(s, &s->run[i], -1);
     cand c[64];
     int nc = 0;
     if (rc == 0)
-        rc = decide(s, c, 64, &nc);
+        rc = sched_decide(s, c, 64, &nc);
     for (int i = 0; i < s->nrun; i++)
         if (s->run[i].done)
-            account(s, &s->run[i], +1);
+            sched_account(s, &s->run[i], +1);
     *nitems = 0;
     for (int i = 0; i < nc && rc == 0; i++) {
         start_item *it = &items[*nitems];
@@ -816,7 +535,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
     int rc = 0;
     for (int i = 0; i < n; i++) {
         start_item *it = &items[i];
-        run_att *a = add_run(s);
+        run_att *a = sched_add_run(s);
         if (!a) {
             rc = bs_error_set(BS_ENOMEM, "launch: out of memory");
             break;
@@ -832,7 +551,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         a->timeout_ms = it->timeout_ms;
         a->next_sample = mono + (s->o.sample_ms < 100 ? s->o.sample_ms : 100);
         a->next_flush = mono + 2000;
-        account(s, a, +1);
+        sched_account(s, a, +1);
         char idenv[48], attenv[48], buildenv[96];
         size_t ne = 0;
         while (it->env[ne])
@@ -863,7 +582,7 @@ static int launch(bs_sched *s, start_item *items, int n, int64_t mono)
         a->shim_pid = sh.shim_pid;
         a->own_child = true;
         a->sh = sh;                 /* the task pid arrives on sh.pid_fd */
-        a->pidfd = pidfd_open_(sh.shim_pid);
+        a->pidfd = sched_pidfd_open(sh.shim_pid);
     }
     for (int i = 0; i < n; i++)
         start_item_free(&items[i]);
@@ -879,16 +598,27 @@ int bs_sched_step(bs_sched *s, int64_t max_wait_ms, bool *idle)
     collect(s, mono);
     monitor(s, mono, now);
     int64_t dv = data_version(s->ws->db);
-    if (dv != s->data_version || mono >= s->next_ext_check) {
+    uint64_t lc = orch_commit_count();
+    bool changed = dv != s->data_version || lc != s->seen_commits || !s->rounds_started;
+    if (changed || mono >= s->next_ext_check) {
         s->data_version = dv;
         check_cancels(s);
         s->next_ext_check = mono + 250;
     }
+    /* The write transaction only when there is something to write or the
+     * queue may have changed: an idle or steady round costs no commit. */
+    bool need = changed || (s->nretry > 0 && s->retry_due_ms <= now);
+    for (int i = 0; i < s->nrun && !need; i++) {
+        const run_att *a = &s->run[i];
+        need = a->done || (a->kill_reason && !a->kill_persisted) || a->next_flush <= mono;
+    }
     start_item items[64];
     int nitems = 0;
-    int rc = round_tx(s, items, &nitems, mono, now);
+    int rc = need ? round_tx(s, items, &nitems, mono, now) : 0;
     if (rc)
         return rc;
+    s->rounds_started = true;
+    s->seen_commits = orch_commit_count();
     send_signals(s, mono);
     rc = launch(s, items, nitems, mono);
     if (idle)

@@ -50,9 +50,21 @@ static int publish_cb(const bs_event *ev, void *ud)
     return 0;
 }
 
+/* Commits made by this process: the scheduler's cue that an in-process
+ * caller changed the queue (PRAGMA data_version only sees other
+ * connections' commits). */
+static _Atomic uint64_t local_commits;
+
+uint64_t orch_commit_count(void)
+{
+    return local_commits;
+}
+
 int orch_commit(orch_tx *tx)
 {
     int rc = bs_db_commit(tx->ws->db);
+    if (rc == 0)
+        local_commits++;
     if (rc == 0 && tx->seq_lo && tx->ws->bus)
         bs_orch_events_read(tx->ws, tx->seq_lo - 1, (int)(tx->seq_hi - tx->seq_lo + 1), publish_cb,
                             tx->ws->bus);

@@ -226,6 +226,33 @@ static int ex_fmpadding(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *co
     return 0;
 }
 
+/* StreamingMaxPool: NHWC max pooling, stride == kernel (floor mode). */
+static int ex_streamingmaxpool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const int64_t *id, *pd;
+    int ni, np;
+    if (bs_ir_attr_get_ints(n, "ImgDim", &id, &ni) || bs_ir_attr_get_ints(n, "PoolDim", &pd, &np) || ni != 2 || np != 2)
+        return bs_error_set(BS_EINVAL, "%s: StreamingMaxPool attributes", bs_ir_node_desc(n));
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0), H = id[0], W = id[1], OH = H / pd[0], OW = W / pd[1];
+    if (bs_ir_attr_int(n, "CeilMode", 0))
+        return bs_error_set(BS_EUNSUPPORTED, "%s: CeilMode is not executed natively", bs_ir_node_desc(n));
+    if (!in[0] || in[0]->numel != H * W * C) return bs_error_set(BS_EINVAL, "%s: input size", bs_ir_node_desc(n));
+    int64_t dims[4] = {1, OH, OW, C};
+    bs_value *o = bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, dims);
+    for (int64_t y = 0; y < OH; y++)
+        for (int64_t x = 0; x < OW; x++)
+            for (int64_t c = 0; c < C; c++) {
+                double m = -INFINITY;
+                for (int64_t a = 0; a < pd[0]; a++)
+                    for (int64_t b = 0; b < pd[1]; b++) {
+                        double v = bs_value_get(in[0], ((y * pd[0] + a) * W + x * pd[1] + b) * C + c);
+                        if (v > m) m = v;
+                    }
+                bs_value_set(o, (y * OW + x) * C + c, m);
+            }
+    return 0;
+}
+
 static int ex_addstreams(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
 {
     if (nin < 2 || !in[0] || !in[1] || in[0]->numel != in[1]->numel)
@@ -310,6 +337,7 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "Pool", ex_pool, "max pooling over Im2Col windows"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingFIFO", ex_identity, "FIFO: identity on values"},
     {BS_DOMAIN_FPGADATAFLOW, "FMPadding", ex_fmpadding, "zero padding (NHWC)"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingMaxPool", ex_streamingmaxpool, "NHWC max pooling (stride == kernel)"},
     {BS_DOMAIN_FPGADATAFLOW, "VVAU", ex_vvau, "depthwise vector-vector unit"},
     {BS_DOMAIN_FPGADATAFLOW, "AddStreams", ex_addstreams, "elementwise sum of two streams"},
     {BS_DOMAIN_FPGADATAFLOW, "DuplicateStreams", ex_duplicate, "copies the stream to every output"},

@@ -380,3 +380,53 @@ int xf_InferVectorVectorActivation(bs_xform_ctx *x, bool *changed)
     }
     return 0;
 }
+
+/* InferStreamingMaxPool (FINN main; dev uses InferPool): MaxPoolNHWC with
+ * stride == kernel -> StreamingMaxPool (1-D non-bipolar, or 2-D with a
+ * spatial dimension divisible by the kernel). */
+int xf_InferStreamingMaxPool(bs_xform_ctx *x, bool *changed)
+{
+    bs_ir_graph *g = x->g;
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        if (!is_op(n, "MaxPoolNHWC")) continue;
+        bs_ir_tensor *in = n->inputs[0], *out = n->outputs[0];
+        const int64_t *ks, *st;
+        int nk, ns;
+        if (in->rank != 4 || bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nk) < 0 || nk != 2) continue;
+        if (bs_ir_attr_get_ints(n, "strides", &st, &ns) < 0 || ns != 2) { st = ks; ns = 2; }
+        if (ks[0] != st[0] || ks[1] != st[1]) {
+            bs_xform_warn(x, "%s: Stride is not equal to kernel. Node cannot be converted to StreamingMaxPool layer.",
+                          n->name);
+            continue;
+        }
+        int64_t h = in->dims[1], w = in->dims[2], ch = in->dims[3];
+        bs_dt dt = in->dtype;
+        bool is_1d = (h == 1 && ks[0] == 1) || (w == 1 && ks[1] == 1);
+        bool divisible = h % ks[0] == 0 || w % ks[1] == 0;
+        bool pass = is_1d ? dt.kind != BS_DT_BIPOLAR : divisible;
+        if (!pass) {
+            bs_xform_warn(x, "%s: could not convert to HW", n->name);
+            continue;
+        }
+        char name[256];
+        snprintf(name, sizeof name, "StreamingMaxPool_%s", n->name);
+        int64_t pd[2] = {ks[0], ks[1]}, id[2] = {h, w}, ceil_mode = bs_ir_attr_int(n, "ceil_mode", 0);
+        bs_ir_node *nx = next_of(g, n);
+        int rc;
+        if ((rc = bs_ir_node_remove(g, n)) < 0) return rc;
+        bs_ir_node *s = bs_ir_node_add(g, "StreamingMaxPool", BS_DOMAIN_FPGADATAFLOW, name, &in, 1, &out, 1, nx);
+        if (!s) return bs_error_wrap(BS_EINVAL, "%s", name);
+        bs_ir_attr_set_int(g, s, "CeilMode", ceil_mode);
+        bs_ir_attr_set_ints(g, s, "ImgDim", id, 2);
+        bs_ir_attr_set_int(g, s, "NumChannels", ch);
+        bs_ir_attr_set_int(g, s, "PE", 1);
+        bs_ir_attr_set_ints(g, s, "PoolDim", pd, 2);
+        bs_ir_attr_set_str(g, s, "backend", "fpgadataflow");
+        bs_ir_attr_set_dt(g, s, "dataType", dt);
+        *changed = true;
+        if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
+        return bs_ir_infer_datatypes(g);
+    }
+    return 0;
+}

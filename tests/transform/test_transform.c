@@ -331,6 +331,35 @@ static void t_depthwise(void **state)
     bs_ir_free(g);
 }
 
+/* FINN main's path: MaxPoolNHWC -> StreamingMaxPool (instead of dev's Pool) */
+static void t_streaming_maxpool(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = NULL;
+    if (bs_flow_example_cnv_ex(2, 2, 21, 16, &g)) fail_msg("%s", bs_error_msg());
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 4);
+    run(g, &in, &ref);
+    bs_xform_ctx x = {0};
+    x.g = g;
+    x.fpga_part = "xc7z020clg400-1";
+    x.max_multithreshold_bit_width = 8;
+    static const char *const l[] = {
+        "ConvertQuantDomains", "InferShapes", "FoldConstants", "GiveUniqueNodeNames", "GiveReadableTensorNames",
+        "InferDataTypes", "FoldQuantWeights", "ConvertQuantActToMultiThreshold", "InferDataTypes", "RemoveIdentityOps",
+        "AbsorbSignBiasIntoMultiThreshold", "Streamline", "LowerConvsToMatMul", "MakeMaxPoolNHWC",
+        "AbsorbTransposeIntoMultiThreshold", "MakeMaxPoolNHWC", "AbsorbConsecutiveTransposes", "Streamline",
+        "InferDataLayouts", "InferStreamingMaxPool", NULL};
+    apply_checked(&x, l, &in, &ref, "cnv StreamingMaxPool");
+    int nmp = 0;
+    for (int k = 0; k < g->nnodes; k++) nmp += !strcmp(g->nodes[k]->op_type, "StreamingMaxPool");
+    assert_int_equal(nmp, 2);
+    bs_value_free(&in);
+    bs_value_free(&ref);
+    bs_ir_free(g);
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -388,7 +417,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise), cmocka_unit_test(t_streaming_maxpool),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

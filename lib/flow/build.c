@@ -409,10 +409,7 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
         if (rc < 0) {
             bs_error_wrap(rc, "%s", name);
             bs_flow_logf(&ctx, "%s", bs_error_msg());
-            if (con) {
-                fprintf(con, "%s\n", bs_error_msg());
-                fprintf(con, "Build failed\n");
-            }
+            if (con) fprintf(con, "%s\n", bs_error_msg());
             goto out;
         }
         cJSON_DeleteItemFromObjectCaseSensitive(times, name);
@@ -435,6 +432,7 @@ out:
         int wrc = bs_flow_writes_join();   /* never leave writers running */
         if (rc == 0 && wrc < 0) rc = wrc;
     }
+    if (rc < 0 && con) fprintf(con, "Build failed\n");
     if (ctx.log) fclose(ctx.log);
     if (ctx.g) bs_ir_free(ctx.g);
     if (ctx.parent) bs_ir_free(ctx.parent);

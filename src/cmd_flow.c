@@ -26,7 +26,7 @@
 typedef struct build_args {
     const char *model, *config, *board, *part, *folding, *steps, *output, *start, *stop;
     double fps, clk;
-    bool has_fps, has_clk, json, local, text;
+    bool has_fps, has_clk, json, local, text, per_step;
     int retries;
 } build_args;
 
@@ -34,7 +34,7 @@ static const char build_usage[] =
     "usage: brainsmith build MODEL.onnx [--config dataflow_build_config.json]\n"
     "         [--board B | --part P] [--clk NS] [--target-fps F | --folding F.json]\n"
     "         [--steps estimate|all|step_a,step_b,...] [--start STEP] [--stop STEP]\n"
-    "         [--output DIR] [--local] [--retries N] [--json]\n\n"
+    "         [--output DIR] [--local] [--task-per-step] [--retries N] [--json]\n\n"
     "MODEL may be a directory holding model.onnx and dataflow_build_config.json\n"
     "(FINN's `python -m finn.builder.build_dataflow DIR`).\n\n"
     "Runs FINN's build flow natively and writes FINN's output directory:\n"
@@ -45,7 +45,8 @@ static const char build_usage[] =
     "with an error naming the backend.\n\n"
     "The build runs through the workspace orchestrator: consecutive native steps\n"
     "form one task, each backend step is a task of its own (see `brainsmith status`,\n"
-    "`watch`, `logs`); --local runs the steps in this process instead.  Prints a\n"
+    "`watch`, `logs`; --task-per-step: one task per step); --local runs the steps\n"
+    "in this process instead.  Prints a\n"
     "summary table of the estimate reports at the end.\n";
 
 static const char plan_usage[] =
@@ -63,6 +64,7 @@ static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const c
         if (!strcmp(o, "--json")) { a->json = true; continue; }
         if (!strcmp(o, "--local")) { a->local = true; continue; }
         if (!strcmp(o, "--text")) { a->text = true; continue; }
+        if (!strcmp(o, "--task-per-step")) { a->per_step = true; continue; }
         if (o[0] != '-') {
             if (a->model) return bs_cli_usage(cli, "unexpected argument '%s'", o);
             a->model = o;
@@ -273,7 +275,7 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     rc = bs_build_create(ws, NULL, model_abs, digest, part ? part : cfg->board, cfgtxt, out_abs, bid);
     free(cfgtxt);
     if (rc < 0) goto fail;
-    bs_flow_submit_opts so = {exe, ws->home, cfg_path, model_abs, out_abs, cwd, bid, a->retries + 1};
+    bs_flow_submit_opts so = {exe, ws->home, cfg_path, model_abs, out_abs, cwd, bid, a->retries + 1, a->per_step};
     if ((rc = bs_flow_submit(ws, cfg, &so, &ids, &n)) < 0) goto fail;
     bs_build_set_state(ws, bid, "running");
     if (!a->json) printf("build %s: %d task(s), output %s\n", bid, n, out_abs);

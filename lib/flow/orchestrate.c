@@ -30,7 +30,7 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
     int *gstart = calloc((size_t)n + 1, sizeof *gstart), *gend = calloc((size_t)n + 1, sizeof *gend), ng = 0;
     for (int i = 0; i < n; i++) {
         bool nat = native(cfg, names[i]);
-        if (ng > 0 && nat && native(cfg, names[gend[ng - 1]]) ) { gend[ng - 1] = i; continue; }
+        if (ng > 0 && !o->task_per_step && nat && native(cfg, names[gend[ng - 1]])) { gend[ng - 1] = i; continue; }
         gstart[ng] = gend[ng] = i;
         ng++;
     }

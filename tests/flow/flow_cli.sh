@@ -114,7 +114,7 @@ echo '{"output_dir": "w", "synth_clk_period_ns": 10, "generate_outputs": ["estim
 grep -q "my_own_field" err.txt || fail "unknown field warned"
 "$B" build ex.onnx --local --steps step_nope 2>err.txt; [ $? -eq 1 ] || fail "unknown step exit"
 grep -q "step_nope" err.txt || fail "unknown step named"
-"$B" build nosuch.onnx --local 2>/dev/null; [ $? -eq 1 ] || fail "missing model exit"
+"$B" build nosuch.onnx --local >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing model exit"
 
 # through the orchestrator: tasks in status, step events stored
 "$B" build ex.onnx --target-fps 1000000 --output oout > orch.txt || fail "orchestrated build: $(cat orch.txt)"
@@ -122,6 +122,11 @@ grep -q 'succeeded' orch.txt || fail "task succeeded"
 "$B" status > st.txt || fail status
 grep -q 'step_qonnx_to_finn..step_generate_estimate_reports' st.txt || fail "task visible in status"
 cmp -s out/report/estimate_layer_resources.json oout/report/estimate_layer_resources.json || fail "orch == local reports"
+"$B" build ex.onnx --target-fps 1000000 --output operstep --task-per-step > ps.txt || fail "task per step: $(cat ps.txt)"
+[ "$(grep -c '^task .* succeeded' ps.txt)" = 10 ] || fail "10 step tasks: $(cat ps.txt)"
+cmp -s out/report/estimate_layer_resources.json operstep/report/estimate_layer_resources.json || fail "per-step tasks == local"
+grep -q 'Running step: step_minimize_bit_width \[9/10\]' operstep/build_dataflow.log || fail "per-step numbering"
+[ "$(grep -c '"step_' operstep/time_per_step.json)" = 10 ] || fail "per-step time_per_step.json merged"
 "$B" build ex.onnx --target-fps 1000000 --steps all --output oall > all.txt 2>&1; [ $? -eq 1 ] || fail "all steps fail at hw_codegen"
 grep -q 'step_hw_codegen' all.txt || fail "backend task named"
 [ -s oall/report/estimate_layer_cycles.json ] || fail "native group ran before the backend task"

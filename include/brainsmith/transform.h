@@ -39,6 +39,7 @@ typedef struct bs_xform_ctx {
     /* observers */
     bs_bus *bus;
     const char *build_id;
+    const char *step;                 /* flow step running it (for events), may be NULL */
     void (*warn)(void *ud, const char *msg);   /* FINN warnings (NULL = bs_log) */
     void *warn_ud;
     /* statistics */

@@ -233,6 +233,7 @@ static int run_user_step(bs_flow_ctx *ctx, const bs_user_step *u)
         x.two_pass_relaxation = ctx->cfg->folding_two_pass_relaxation;
         x.bus = ctx->bus;
         x.build_id = ctx->build_id;
+        x.step = ctx->step;
         return bs_xform_apply_list(&x, (const char *const *)u->transforms);
     }
     int rc = 0;

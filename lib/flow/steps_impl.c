@@ -31,6 +31,7 @@ static void xctx(bs_flow_ctx *ctx, bs_xform_ctx *x)
     x->two_pass_relaxation = ctx->cfg->folding_two_pass_relaxation;
     x->bus = ctx->bus;
     x->build_id = ctx->build_id;
+    x->step = ctx->step;
     x->warn = warn_to_log;
     x->warn_ud = ctx;
 }

@@ -178,9 +178,10 @@ int bs_xform_apply(bs_xform_ctx *x, const char *name, bool *changed)
     x->napplied++;
     if (changed) *changed = any;
     if (x->bus && any) {
-        char payload[256];
-        snprintf(payload, sizeof payload, "{\"transform\": \"%s\", \"passes\": %d, \"changed\": %s, \"ms\": %.3f}",
-                 name, passes, any ? "true" : "false", (double)(bs_now_mono_ns() - t0) / 1e6);
+        char payload[384];
+        snprintf(payload, sizeof payload,
+                 "{\"transform\": \"%s\", \"step\": \"%s\", \"passes\": %d, \"nodes\": %d, \"ms\": %.3f}", name,
+                 x->step ? x->step : "", passes, x->g->nnodes, (double)(bs_now_mono_ns() - t0) / 1e6);
         bs_bus_emit(x->bus, "transform", x->build_id, 0, payload);
     }
     return 0;

@@ -429,14 +429,14 @@ static int cmd_steps(bs_cli *cli, int argc, char **argv)
         if (json) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", d->name);
-            cJSON_AddBoolToObject(o, "native", d->fn != NULL);
+            cJSON_AddBoolToObject(o, "native", d->fn != NULL && !d->product);
             if (d->backend) cJSON_AddStringToObject(o, "backend", d->backend);
             cJSON_AddNumberToObject(o, "default_index", di);
             cJSON_AddNumberToObject(o, "estimate_index", ei);
             cJSON_AddStringToObject(o, "help", d->help);
             cJSON_AddItemToArray(arr, o);
         } else {
-            printf("%-34s %-6s %s%s%s%s\n", d->name, d->fn ? "native" : "ext", d->help,
+            printf("%-34s %-6s %s%s%s%s\n", d->name, d->fn && !d->product ? "native" : "ext", d->help,
                    d->backend ? "  [needs " : "", d->backend ? d->backend : "", d->backend ? "]" : "");
         }
     }

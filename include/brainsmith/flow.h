@@ -141,6 +141,8 @@ typedef struct bs_step_def {
     bs_step_fn fn;            /* NULL: needs `backend` */
     const char *backend;      /* NULL when native; else the external tool */
     const char *help;
+    unsigned product;         /* BS_OUT_* the step produces: FINN does nothing
+                                 (and brainsmith neither) when none is requested */
 } bs_step_def;
 
 const bs_step_def *bs_step_find(const char *name);
@@ -149,7 +151,7 @@ const bs_step_def *bs_step_find(const char *name);
 bool bs_flow_step_native(const bs_flow_config *cfg, const char *name);
 int bs_step_count(void);
 const bs_step_def *bs_step_at(int i);
-/* FINN dev-2025 default_build_dataflow_steps (20) and
+/* FINN dev-2025 default_build_dataflow_steps (19) and
  * estimate_only_dataflow_steps (10). NULL-terminated static lists. */
 const char *const *bs_flow_default_steps(void);
 const char *const *bs_flow_estimate_steps(void);

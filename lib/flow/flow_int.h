@@ -17,6 +17,7 @@ int bs_step_minimize_bit_width(bs_flow_ctx *ctx);
 int bs_step_transpose_decomposition(bs_flow_ctx *ctx);
 int bs_step_generate_estimate_reports(bs_flow_ctx *ctx);
 int bs_step_set_fifo_depths(bs_flow_ctx *ctx);
+int bs_step_gated(bs_flow_ctx *ctx);
 
 /* Writes the five estimate reports of finn-reference §3 into <out>/report. */
 int bs_flow_write_estimate_reports(bs_flow_ctx *ctx);

@@ -151,10 +151,11 @@ static void t_steps(void **state)
     int nd = 0, ne = 0;
     while (d[nd]) nd++;
     while (e[ne]) ne++;
-    assert_int_equal(nd, 20);
+    assert_int_equal(nd, 19);   /* FINN dev 2025 (54ede869) */
     assert_int_equal(ne, 10);
-    assert_string_equal(d[9], "step_transpose_decomposition");
-    assert_string_equal(d[18], "step_make_driver");
+    assert_string_equal(d[9], "step_generate_estimate_reports");
+    assert_string_equal(d[17], "step_make_driver");
+    assert_non_null(bs_step_find("step_transpose_decomposition"));   /* later dev name, known */
     assert_string_equal(e[9], "step_generate_estimate_reports");
     for (int i = 0; i < nd; i++) assert_non_null(bs_step_find(d[i]));
     assert_null(bs_step_find("step_hls_ipgen"));
@@ -174,7 +175,7 @@ static void t_start_stop(void **state)
     assert_int_equal(bs_flow_resolve_steps(&c, &names, &n, &full, &nfull, &first), 0);
     assert_int_equal(n, 4);
     assert_int_equal(first, 2);
-    assert_int_equal(nfull, 20);
+    assert_int_equal(nfull, 19);
     assert_string_equal(names[0], "step_streamline");
     assert_string_equal(names[3], "step_specialize_layers");
     free(names);

@@ -69,7 +69,8 @@ typedef struct bs_flow_config {
     char *verify_input_npy;               /* "input.npy" */
     char *verify_expected_output_npy;     /* "expected_output.npy" */
     bool verify_save_full_context, verify_save_rtlsim_waveforms;
-    double verification_atol;             /* 0.1 */
+    bool has_verification_atol;           /* set in the file (dev 2026 field) */
+    double verification_atol;             /* 0.1; unset: dev 2025's np.isclose(atol=1e-3) */
     bool stitched_ip_gen_dcp;
     int64_t mvau_wwidth_max;              /* 36 */
     bool standalone_thresholds;

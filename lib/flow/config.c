@@ -57,7 +57,7 @@ static const field fields[] = {
     {"verify_expected_output_npy", F_STR, false, false, O(verify_expected_output_npy), NONE, NULL, "\"expected_output.npy\"", "golden outputs"},
     {"verify_save_full_context", F_BOOL, false, false, O(verify_save_full_context), NONE, NULL, "false", "save full execution context"},
     {"verify_save_rtlsim_waveforms", F_BOOL, false, false, O(verify_save_rtlsim_waveforms), NONE, NULL, "false", "save rtlsim waveforms"},
-    {"verification_atol", F_DOUBLE, false, false, O(verification_atol), NONE, NULL, "0.1", "[dev] verification tolerance"},
+    {"verification_atol", F_DOUBLE, false, false, O(verification_atol), O(has_verification_atol), NULL, "0.1", "[dev 2026] verification tolerance (unset: np.isclose atol 1e-3 as dev 2025)"},
     {"stitched_ip_gen_dcp", F_BOOL, false, false, O(stitched_ip_gen_dcp), NONE, NULL, "false", "synthesise a .dcp for the stitched IP"},
     {"signature", F_INTLIST, false, true, O(signature), NONE, NULL, "null", "signature node contents"},
     {"mvau_wwidth_max", F_INT, false, false, O(mvau_wwidth_max), NONE, NULL, "36", "SetFolding limit on weight bits * SIMD"},

@@ -36,7 +36,7 @@ int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out)
         if (d && d->product && !(cfg->generate_outputs & d->product)) { action = "skip"; why = "its output is not in generate_outputs (FINN does nothing)"; }
         else if (d && !bs_flow_step_native(cfg, s)) { action = "unsupported"; snprintf(buf, sizeof buf, "needs backend: %s", d->backend); why = buf; }
         else if (!strcmp(s, "step_qonnx_to_finn") && nq == 0) { action = "skip"; why = "no Quant/BipolarQuant/Trunc nodes: the model is already FINN-ONNX"; }
-        else if (!strcmp(s, "step_streamline") && nconv) { action = "unsupported"; why = "Conv present: convolution lowering is not implemented natively yet"; }
+        else if (!strcmp(s, "step_streamline") && nconv) { why = "streamlining, then Conv lowering (LowerConvsToMatMul, MakeMaxPoolNHWC, ...)"; }
         else if (nhw && (!strcmp(s, "step_qonnx_to_finn") || !strcmp(s, "step_streamline") || !strcmp(s, "step_convert_to_hw"))) {
             action = "skip"; why = "the model already holds HW (fpgadataflow) nodes";
         }

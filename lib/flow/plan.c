@@ -27,6 +27,26 @@ int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out)
     int nq = count_ops(g, "Quant") + count_ops(g, "BipolarQuant") + count_ops(g, "Trunc");
     int nconv = count_ops(g, "Conv"), nhw = 0;
     for (int k = 0; k < g->nnodes; k++) nhw += bs_ir_domain_is_fpgadataflow(g->nodes[k]->domain);
+    /* ops the flow turns into HW (or removes): everything else stays outside
+     * the dataflow partition, which FINN only allows before/after it */
+    static const char *const known[] = {
+        "Quant", "BipolarQuant", "MultiThreshold", "MatMul", "Gemm", "Conv", "Add", "Sub", "Mul", "Div",
+        "BatchNormalization", "Relu", "Reshape", "Flatten", "Transpose", "MaxPool", "TopK", "Shape", "Gather",
+        "Unsqueeze", "Squeeze", "Concat", "Sign", "GlobalAveragePool", "Identity", "Pow", "Neg", "Dropout",
+        "Constant", "Im2Col", "MaxPoolNHWC", "XnorPopcountMatMul", NULL};
+    char unmapped[512] = "";
+    size_t ul = 0;
+    for (int k = 0; k < g->nnodes; k++) {
+        const bs_ir_node *nd = g->nodes[k];
+        if (bs_ir_domain_is_fpgadataflow(nd->domain)) continue;
+        bool ok = false;
+        for (int i = 0; known[i] && !ok; i++) ok = !strcmp(known[i], nd->op_type);
+        if (!ok && ul < sizeof unmapped - 80)
+            ul += (size_t)snprintf(unmapped + ul, sizeof unmapped - ul, "%s%s (%s)", ul ? ", " : "", nd->name, nd->op_type);
+    }
+    char cvt[768];
+    if (ul) snprintf(cvt, sizeof cvt, "nodes without a HW mapping stay outside the dataflow partition (an error if "
+                     "they sit between HW nodes): %s", unmapped);
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < n; i++) {
         const char *s = names[i];
@@ -40,6 +60,7 @@ int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out)
         else if (nhw && (!strcmp(s, "step_qonnx_to_finn") || !strcmp(s, "step_streamline") || !strcmp(s, "step_convert_to_hw"))) {
             action = "skip"; why = "the model already holds HW (fpgadataflow) nodes";
         }
+        else if (!strcmp(s, "step_convert_to_hw") && ul) { why = cvt; }
         else if (!strcmp(s, "step_target_fps_parallelization") && !cfg->has_target_fps) { action = "skip"; why = "no target_fps in the config"; }
         else if (!strcmp(s, "step_apply_folding_config") && !cfg->folding_config_file) { action = "skip"; why = "no folding_config_file (only renames nodes)"; }
         else if (!strcmp(s, "step_minimize_bit_width") && !cfg->minimize_bit_width) { action = "skip"; why = "minimize_bit_width is false"; }

@@ -46,8 +46,7 @@ static const char build_usage[] =
     "The build runs through the workspace orchestrator: consecutive native steps\n"
     "form one task, each backend step is a task of its own (see `brainsmith status`,\n"
     "`watch`, `logs`; --task-per-step: one task per step); --local runs the steps\n"
-    "in this process instead.  Prints a\n"
-    "summary table of the estimate reports at the end.\n";
+    "in this process instead.  Prints a summary table of the estimate reports.\n";
 
 static const char plan_usage[] =
     "usage: brainsmith pipeline plan MODEL.onnx [--config C] [--target-fps F]\n"
@@ -572,7 +571,7 @@ const bs_cmd bs_cmds_flow[] = {
     {"steps", cmd_steps, "list FINN build steps"},
     {"transforms", cmd_transforms, "list graph transformations"},
     {"pipeline", cmd_pipeline, "pipeline plan: derive the step list for a model"},
-    {"example-model", cmd_example, "write the bundled example QONNX MLP (no Python needed)"},
+    {"example-model", cmd_example, "write a bundled example QONNX model (MLP or CNV; no Python needed)"},
     {"flow-exec", cmd_flow_exec, "(internal) run a step range of an orchestrated build"},
     {NULL, NULL, NULL},
 };

@@ -284,7 +284,17 @@ static int mvau_acc(bs_xform_ctx *x, bs_ir_node *n)
     int rc;
     bs_dt idt;
     if ((rc = bs_ir_attr_get_dt(n, "inputDataType", &idt)) < 0) return rc;
+    /* the dot-product matrix: MVAU W is (MW, MH); VVAU W (C, 1, kh, kw) is
+     * viewed as (kh*kw, C) as FINN's reshape(fm, k*k).transpose() */
+    bool vv = !strncmp(n->op_type, "VVAU", 4);
     int64_t mw = bs_ir_attr_int(n, "MW", 0), mh = bs_ir_attr_int(n, "MH", 0);
+    if (vv) {
+        const int64_t *kd;
+        int nk;
+        mw = 1;
+        if (bs_ir_attr_get_ints(n, "Kernel", &kd, &nk) == 0) for (int i = 0; i < nk; i++) mw *= kd[i];
+        mh = bs_ir_attr_int(n, "Channels", 0);
+    }
     double acc_min = 0, acc_max = 0;
     bool bin = bs_ir_attr_int(n, "binaryXnorMode", 0);
     bool rww = bs_ir_attr_int(n, "runtime_writeable_weights", 0) || bs_ir_attr_int(n, "dynamic_input", 0);
@@ -300,7 +310,7 @@ static int mvau_acc(bs_xform_ctx *x, bs_ir_node *n)
         for (int64_t j = 0; j < mh; j++) {
             double hi = 0, lo = 0;
             for (int64_t i = 0; i < mw; i++) {
-                double v = w[i * mh + j];
+                double v = vv ? w[j * mw + i] : w[i * mh + j];
                 if (bin) v = 2 * v - 1;
                 hi += v * (v > 0 ? imax : imin);
                 lo += v * (v > 0 ? imin : imax);
@@ -394,7 +404,7 @@ int xf_MinimizeAccumulatorWidth(bs_xform_ctx *x, bool *changed)
         bs_ir_node *n = g->nodes[k];
         if (!bs_ir_domain_is_fpgadataflow(n->domain)) continue;
         int rc = 0;
-        if (!strncmp(n->op_type, "MVAU", 4)) rc = mvau_acc(x, n);
+        if (!strncmp(n->op_type, "MVAU", 4) || !strncmp(n->op_type, "VVAU", 4)) rc = mvau_acc(x, n);
         else if (!strncmp(n->op_type, "Thresholding", 12)) rc = thr_acc(x, n);
         else continue;
         if (rc < 0) return rc;

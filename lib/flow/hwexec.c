@@ -253,6 +253,20 @@ static int ex_streamingmaxpool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_va
     return 0;
 }
 
+/* StreamingEltwise: Add, Sub or AbsDiff of two streams. */
+static int ex_eltwise(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (nin < 2 || !in[0] || !in[1] || in[0]->numel != in[1]->numel)
+        return bs_error_set(BS_EINVAL, "%s: StreamingEltwise inputs differ in size", bs_ir_node_desc(n));
+    const char *op = bs_ir_attr_str(n, "eltwiseOp", "Add");
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    for (int64_t i = 0; i < o->numel; i++) {
+        double a = bs_value_get(in[0], i), b = bs_value_get(in[1], i);
+        bs_value_set(o, i, !strcmp(op, "Add") ? a + b : !strcmp(op, "Sub") ? a - b : fabs(a - b));
+    }
+    return 0;
+}
+
 static int ex_addstreams(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
 {
     if (nin < 2 || !in[0] || !in[1] || in[0]->numel != in[1]->numel)
@@ -339,6 +353,7 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "FMPadding", ex_fmpadding, "zero padding (NHWC)"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingMaxPool", ex_streamingmaxpool, "NHWC max pooling (stride == kernel)"},
     {BS_DOMAIN_FPGADATAFLOW, "VVAU", ex_vvau, "depthwise vector-vector unit"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingEltwise", ex_eltwise, "elementwise Add/Sub/AbsDiff of two streams"},
     {BS_DOMAIN_FPGADATAFLOW, "AddStreams", ex_addstreams, "elementwise sum of two streams"},
     {BS_DOMAIN_FPGADATAFLOW, "DuplicateStreams", ex_duplicate, "copies the stream to every output"},
     {BS_DOMAIN_FPGADATAFLOW, "ChannelwiseOp", ex_channelwise, "per-channel add/mul/compare"},

@@ -430,3 +430,59 @@ int xf_InferStreamingMaxPool(bs_xform_ctx *x, bool *changed)
     }
     return 0;
 }
+
+/* InferStreamingEltwise: Add/Sub of two dynamic integer streams (Sub ->
+ * Abs gives AbsDiff) -> StreamingEltwise, with FINN's NCHW transposes. */
+int xf_InferStreamingEltwise(bs_xform_ctx *x, bool *changed)
+{
+    bs_ir_graph *g = x->g;
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        bool sub = is_op(n, "Sub");
+        if ((!sub && !is_op(n, "Add")) || n->ninputs != 2) continue;
+        bs_ir_tensor *a = n->inputs[0], *b = n->inputs[1], *o = n->outputs[0];
+        if (a->init || b->init || a->rank != b->rank || a->rank < 1) continue;
+        bool same = true;
+        for (int i = 0; i < a->rank; i++) same &= a->dims[i] == b->dims[i];
+        if (!same || !bs_dt_is_integer(a->dtype) || !bs_dt_is_integer(b->dtype)) continue;
+        const char *op = sub ? "Sub" : "Add";
+        bs_ir_node *absn = NULL;
+        if (sub && o->nconsumers == 1 && !o->is_output && is_op(o->consumers[0], "Abs")) {
+            absn = o->consumers[0];
+            op = "AbsDiff";
+            o = absn->outputs[0];
+        }
+        char name[256];
+        snprintf(name, sizeof name, "StreamingEltwise_%s", n->name);
+        bs_ir_node *nx = next_of(g, absn ? absn : n);
+        bs_dt d0 = a->dtype, d1 = b->dtype;
+        int rc;
+        if ((rc = bs_ir_node_remove(g, n)) < 0) return rc;
+        if (absn && (rc = bs_ir_node_remove(g, absn)) < 0) return rc;
+        if (is_nchw(a)) a = nhwc_wrap(g, a, false, nx);
+        if (is_nchw(b)) b = nhwc_wrap(g, b, false, nx);
+        bs_ir_tensor *res = o;
+        bool wrap_out = is_nchw(o);
+        if (wrap_out) {
+            int64_t dd[4] = {o->dims[0], o->dims[2], o->dims[3], o->dims[1]};
+            res = bs_ir_tensor_new(g, "eltwise_out");
+            bs_ir_tensor_set_shape(g, res, 4, dd);
+        }
+        bs_ir_tensor *ins[2] = {a, b};
+        bs_ir_node *s = a && b ? bs_ir_node_add(g, "StreamingEltwise", BS_DOMAIN_FPGADATAFLOW, name, ins, 2, &res, 1, nx)
+                               : NULL;
+        if (!s) return bs_error_wrap(BS_EINVAL, "%s", name);
+        bs_ir_attr_set_int(g, s, "NumChannels", a->dims[a->rank - 1]);
+        bs_ir_attr_set_int(g, s, "PE", 1);
+        bs_ir_attr_set_str(g, s, "backend", "fpgadataflow");
+        bs_ir_attr_set_str(g, s, "eltwiseOp", op);
+        bs_ir_attr_set_dt(g, s, "inputDataType0", d0);
+        bs_ir_attr_set_dt(g, s, "inputDataType1", d1);
+        set_vecs(g, s, a);
+        if (wrap_out && !nhwc_unwrap(g, res, o, nx)) return bs_error_wrap(BS_EINVAL, "%s", name);
+        *changed = true;
+        if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
+        return bs_ir_infer_datatypes(g);
+    }
+    return 0;
+}

@@ -64,6 +64,7 @@ static const bs_xform_def table[] = {
     T(RemoveCNVtoFCFlatten, true, "hw", "drop flatten (and NHWC transpose, permuting MVAU weights) between HW nodes"),
     T(InferVectorVectorActivation, true, "hw", "depthwise-sparse MatMul [+ MultiThreshold] -> VVAU (PE = Channels)"),
     T(InferStreamingMaxPool, true, "hw", "[FINN main] MaxPoolNHWC (stride == kernel) -> StreamingMaxPool"),
+    T(InferStreamingEltwise, true, "hw", "Add/Sub (+Abs) of two integer streams -> StreamingEltwise"),
     T(InferAddStreamsLayer, true, "hw", "Add of two integer streams -> AddStreams"),
     T(InferDuplicateStreamsLayer, true, "hw", "integer tensor with >= 2 consumers -> DuplicateStreams"),
     T(InferChannelwiseLinearLayer, true, "hw", "Add/Mul by integral per-channel constants -> ChannelwiseOp"),

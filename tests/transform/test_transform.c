@@ -363,6 +363,45 @@ static void t_streaming_maxpool(void **state)
     bs_ir_free(g);
 }
 
+/* |a - b| of two integer streams -> StreamingEltwise(AbsDiff) */
+static void t_eltwise(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("eltwise");
+    bs_ir_tensor *a = bs_ir_tensor_get(g, "a"), *b = bs_ir_tensor_get(g, "b"), *d = bs_ir_tensor_get(g, "d"),
+                 *y = bs_ir_tensor_get(g, "y");
+    int64_t sh[2] = {1, 16};
+    bs_ir_tensor_set_shape(g, a, 2, sh);
+    bs_ir_tensor_set_shape(g, b, 2, sh);
+    bs_ir_tensor_set_dtype(a, bs_dt_int(4));
+    bs_ir_tensor_set_dtype(b, bs_dt_int(4));
+    bs_ir_add_input(g, a);
+    bs_ir_add_input(g, b);
+    bs_ir_tensor *ins[2] = {a, b};
+    assert_non_null(bs_ir_node_add(g, "Sub", "", "diff", ins, 2, &d, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "Abs", "", "abs", &d, 1, &y, 1, NULL));
+    bs_ir_add_output(g, y);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in[2] = {{0}}, ref = {0}, out = {0};
+    make_input(g, &in[0], 1);
+    bs_value_alloc(&in[1], BS_ELEM_FLOAT, 2, sh);
+    for (int i = 0; i < 16; i++) bs_value_set(&in[1], i, (double)((i * 5) % 16) - 8);
+    assert_int_equal(bs_exec_graph_once(g, in, 2, &ref), 0);
+    bs_xform_ctx x = {0};
+    x.g = g;
+    assert_int_equal(bs_xform_apply(&x, "InferStreamingEltwise", NULL), 0);
+    assert_non_null(bs_ir_node_find(g, "StreamingEltwise_diff"));
+    assert_string_equal(bs_ir_attr_str(bs_ir_node_find(g, "StreamingEltwise_diff"), "eltwiseOp", ""), "AbsDiff");
+    assert_int_equal(bs_exec_graph_once(g, in, 2, &out), 0);
+    expect_same(&ref, &out, "eltwise");
+    bs_value_free(&in[0]);
+    bs_value_free(&in[1]);
+    bs_value_free(&ref);
+    bs_value_free(&out);
+    bs_ir_free(g);
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -420,7 +459,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise), cmocka_unit_test(t_streaming_maxpool),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise), cmocka_unit_test(t_streaming_maxpool), cmocka_unit_test(t_eltwise),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

@@ -219,6 +219,61 @@ out:
 
 /* ---- verification --------------------------------------------------------------- */
 
+/* numpy's .npz: a ZIP archive (stored, no compression) of <name>.npy entries,
+ * as np.savez writes for verify_save_full_context. */
+static uint32_t crc32_buf(uint32_t crc, const unsigned char *p, size_t n)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void le16(bs_strbuf *b, unsigned v) { unsigned char c[2] = {v & 255, (v >> 8) & 255}; bs_strbuf_append(b, (char *)c, 2); }
+static void le32(bs_strbuf *b, uint32_t v)
+{
+    unsigned char c[4] = {v & 255, (v >> 8) & 255, (v >> 16) & 255, (v >> 24) & 255};
+    bs_strbuf_append(b, (char *)c, 4);
+}
+
+static int write_npz(const char *path, const bs_exec_session *s, const bs_ir_graph *g)
+{
+    bs_strbuf zip = BS_STRBUF_INIT, cd = BS_STRBUF_INIT;
+    int n = 0, rc = 0;
+    for (int i = 0; i < g->ntensors; i++) {
+        const bs_ir_tensor *t = g->tensors[i];
+        const bs_value *v = t->removed ? NULL : bs_exec_value(s, t);
+        if (!v) continue;
+        char *npy = NULL;
+        size_t len = 0;
+        if (bs_npy_pack(v, &npy, &len) < 0) continue;
+        char name[600];
+        snprintf(name, sizeof name, "%s.npy", t->name);
+        size_t nl = strlen(name);
+        uint32_t crc = crc32_buf(0, (const unsigned char *)npy, len), off = (uint32_t)zip.len;
+        le32(&zip, 0x04034b50); le16(&zip, 20); le16(&zip, 0); le16(&zip, 0); le16(&zip, 0); le16(&zip, 0x21);
+        le32(&zip, crc); le32(&zip, (uint32_t)len); le32(&zip, (uint32_t)len); le16(&zip, (unsigned)nl); le16(&zip, 0);
+        bs_strbuf_append(&zip, name, nl);
+        bs_strbuf_append(&zip, npy, len);
+        le32(&cd, 0x02014b50); le16(&cd, 20); le16(&cd, 20); le16(&cd, 0); le16(&cd, 0); le16(&cd, 0); le16(&cd, 0x21);
+        le32(&cd, crc); le32(&cd, (uint32_t)len); le32(&cd, (uint32_t)len); le16(&cd, (unsigned)nl); le16(&cd, 0);
+        le16(&cd, 0); le16(&cd, 0); le16(&cd, 0); le32(&cd, 0); le32(&cd, off);
+        bs_strbuf_append(&cd, name, nl);
+        free(npy);
+        n++;
+    }
+    uint32_t cdoff = (uint32_t)zip.len;
+    bs_strbuf_append(&zip, cd.buf ? cd.buf : "", cd.len);
+    le32(&zip, 0x06054b50); le16(&zip, 0); le16(&zip, 0); le16(&zip, (unsigned)n); le16(&zip, (unsigned)n);
+    le32(&zip, (uint32_t)cd.len); le32(&zip, cdoff); le16(&zip, 0);
+    rc = bs_flow_write_file(path, zip.buf, zip.len);
+    bs_strbuf_free(&zip);
+    bs_strbuf_free(&cd);
+    return rc;
+}
+
 int bs_flow_verify(bs_flow_ctx *ctx, unsigned which, const char *tag)
 {
     const bs_flow_config *c = ctx->cfg;
@@ -278,9 +333,14 @@ int bs_flow_verify(bs_flow_ctx *ctx, unsigned which, const char *tag)
                 ok = c->has_verification_atol ? d <= c->verification_atol : d <= 1e-3 + 1e-5 * fabs(e);
             }
             all_ok &= ok;
-            char name[256];
-            snprintf(name, sizeof name, "%s/verify_%s_%lld_%s.npy", vdir, tag, (long long)b, ok ? "SUCCESS" : "FAIL");
-            bs_npy_write(name, o);
+            char name[4096];
+            if (c->verify_save_full_context) {
+                snprintf(name, sizeof name, "%s/verify_%s_%lld_%s.npz", vdir, tag, (long long)b, ok ? "SUCCESS" : "FAIL");
+                write_npz(name, s, run_g);
+            } else {
+                snprintf(name, sizeof name, "%s/verify_%s_%lld_%s.npy", vdir, tag, (long long)b, ok ? "SUCCESS" : "FAIL");
+                bs_npy_write(name, o);
+            }
         }
         bs_exec_free(s);
         bs_flow_logf(ctx, "Verification for %s : %s", tag, all_ok ? "SUCCESS" : "FAIL");

@@ -85,6 +85,22 @@ sed 's/"GiveUniqueNodeNames"/"NoSuchTransform"/' ut.json > ut2.json
 "$B" build ex.onnx --local --config ut2.json 2>err.txt; [ $? -eq 1 ] || fail "unknown transformation in user step"
 grep -q "NoSuchTransform" err.txt || fail "unknown transformation named"
 
+# verify_steps on brainsmith's own model, full context saved as .npz (np.savez layout)
+"$B" example-model exv.onnx --layers 32,16,10 --input-npy exv_in.npy || fail "example input"
+"$B" model exec exv.onnx --input exv_in.npy --output exv_gold.npy >/dev/null || fail "example golden"
+echo '{"output_dir": "vnpz", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "target_fps": 1000000,
+ "generate_outputs": ["estimate_reports"], "verify_steps": ["finn_onnx_python", "streamlined_python", "folded_hls_cppsim"],
+ "verify_input_npy": "exv_in.npy", "verify_expected_output_npy": "exv_gold.npy", "verify_save_full_context": true,
+ "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline", "step_convert_to_hw", "step_create_dataflow_partition",
+ "step_specialize_layers", "step_target_fps_parallelization", "step_apply_folding_config"]}' > vnpz.json
+"$B" build exv.onnx --local --config vnpz.json > vnpz.txt || fail "verify npz build: $(cat vnpz.txt)"
+for v in finn_onnx_python streamlined_python folded_hls_cppsim; do
+    f=vnpz/verification_output/verify_${v}_0_SUCCESS.npz
+    [ -s "$f" ] || fail "verification $v: $(ls vnpz/verification_output)"
+    [ "$(head -c 2 "$f")" = "PK" ] || fail "$f is not a zip"
+done
+[ -s vnpz/intermediate_models/verify_folded_hls_cppsim.onnx ] || fail "verified partition saved"
+
 # a backend step fails naming the backend, earlier checkpoints stay
 "$B" build ex.onnx --local --steps step_qonnx_to_finn,step_tidy_up,step_hw_ipgen --output bout >/dev/null 2>err.txt
 [ $? -eq 1 ] || fail "backend step exit"

@@ -14,6 +14,7 @@
 #include "brainsmith/error.h"
 #include "brainsmith/hash.h"
 #include "brainsmith/json.h"
+#include "brainsmith/log.h"
 #include "brainsmith/orch.h"
 #include "brainsmith/util.h"
 #include "flow_int.h"
@@ -134,6 +135,12 @@ int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_ab
     }
     cJSON_DeleteItemFromObjectCaseSensitive(j, "output_dir");
     cJSON_AddStringToObject(j, "output_dir", out_abs);
+    if (!cfg->save_intermediate_models) {
+        /* tasks hand the model over through the step checkpoints */
+        BS_WARN("save_intermediate_models=false: enabled for the orchestrated build (tasks resume from checkpoints; "
+                "use --local to build without them)");
+        cJSON_ReplaceItemInObjectCaseSensitive(j, "save_intermediate_models", cJSON_CreateBool(1));
+    }
     *path = bs_path_join(out_abs, "brainsmith_build_config.json");
     char *txt = bs_json_print_py(j, 2);
     int rc = *path && txt ? bs_flow_write_file(*path, txt, strlen(txt)) : bs_error_set(BS_ENOMEM, "config");

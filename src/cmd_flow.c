@@ -250,6 +250,22 @@ static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     return 0;
 }
 
+/* Live progress of an orchestrated build: FINN's "Running step" lines. */
+static void on_event(const bs_event *ev, void *ud)
+{
+    (void)ud;
+    if (strcmp(ev->kind, "step.start") || !ev->payload) return;
+    cJSON *p = cJSON_Parse(ev->payload);
+    const cJSON *st = p ? cJSON_GetObjectItemCaseSensitive(p, "step") : NULL;
+    const cJSON *i = p ? cJSON_GetObjectItemCaseSensitive(p, "index") : NULL;
+    const cJSON *t = p ? cJSON_GetObjectItemCaseSensitive(p, "total") : NULL;
+    if (cJSON_IsString(st) && cJSON_IsNumber(i) && cJSON_IsNumber(t)) {
+        printf("Running step: %s [%d/%d]\n", st->valuestring, (int)i->valuedouble, (int)t->valuedouble);
+        fflush(stdout);
+    }
+    cJSON_Delete(p);
+}
+
 static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
 {
     bs_workspace *ws = bs_cli_open_ws(cli, true);
@@ -280,7 +296,7 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     if (!a->json) printf("build %s: %d task(s), output %s\n", bid, n, out_abs);
     int64_t t0 = bs_now_mono_ns();
     bool ok = false;
-    if ((rc = bs_flow_run_orchestrated(ws, ids, n, &ok)) < 0) goto fail;
+    if ((rc = bs_flow_run_orchestrated(ws, ids, n, &ok, a->json ? NULL : on_event, NULL)) < 0) goto fail;
     double secs = (double)(bs_now_mono_ns() - t0) / 1e9;
     bs_build_set_state(ws, bid, ok ? "succeeded" : "failed");
     cJSON *res = cJSON_CreateObject(), *tasks = cJSON_AddArrayToObject(res, "tasks");

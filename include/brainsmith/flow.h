@@ -226,8 +226,12 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
 int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_abs, char **path);
 /* Runs the workspace scheduler in-process until the tasks are final (or
  * waits for the scheduler that already runs); *all_ok tells whether every
- * task succeeded. */
-int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok);
+ * task succeeded.  on_event (may be NULL) gets the stored step.* and
+ * task.state events as they arrive (live progress). */
+typedef struct bs_event bs_event;
+typedef void (*bs_flow_event_fn)(const bs_event *ev, void *ud);
+int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok, bs_flow_event_fn on_event,
+                             void *ud);
 
 /* ---- bundled example models ------------------------------------------- */
 

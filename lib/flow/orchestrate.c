@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "brainsmith/error.h"
+#include "brainsmith/events.h"
 #include "brainsmith/hash.h"
 #include "brainsmith/json.h"
 #include "brainsmith/log.h"
@@ -149,18 +150,72 @@ int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_ab
     return rc;
 }
 
-int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok)
+typedef struct ev_fwd {
+    bs_flow_event_fn fn;
+    void *ud;
+    int64_t seq;
+} ev_fwd;
+
+static int forward(const bs_event *ev, void *ud)
+{
+    ev_fwd *f = ud;
+    if (ev->seq > f->seq) f->seq = ev->seq;
+    if (!strncmp(ev->kind, "step.", 5) || !strcmp(ev->kind, "task.state")) f->fn(ev, f->ud);
+    return 0;
+}
+
+static bool all_final(bs_workspace *ws, const int64_t *ids, int n)
+{
+    for (int i = 0; i < n; i++) {
+        bs_task_info t;
+        if (bs_orch_task_get(ws, ids[i], &t) < 0) return true;
+        bool fin = bs_task_state_final(t.state);
+        bs_task_info_free(&t);
+        if (!fin) return false;
+    }
+    return true;
+}
+
+int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok, bs_flow_event_fn on_event,
+                             void *ud)
 {
     bs_sched *s = NULL;
+    ev_fwd fwd = {on_event, ud, 0};
+    if (on_event) bs_orch_events_last(ws, &fwd.seq);
     int rc = bs_sched_open(ws, NULL, &s);
     if (rc == BS_EBUSY) {
         /* another scheduler serves this workspace: wait for it */
         bs_error_clear();
-        rc = bs_orch_wait(ws, ids, n, 0);
+        if (!on_event) rc = bs_orch_wait(ws, ids, n, 0);
+        else {
+            rc = 0;
+            while (!all_final(ws, ids, n)) {
+                bs_orch_events_read(ws, fwd.seq, 0, forward, &fwd);
+                bs_sleep_ms(50);
+            }
+            bs_orch_events_read(ws, fwd.seq, 0, forward, &fwd);
+        }
     } else if (rc == 0) {
-        rc = bs_sched_run(s, ids, n, false);
+        if (!on_event) {
+            rc = bs_sched_run(s, ids, n, false);
+            if (rc == BS_ESTATE) rc = 0;   /* idle: a task could not start; reported below */
+        } else {
+            /* rounds by hand so the step events of the tasks are shown live */
+            bool idle = false;
+            while (rc == 0 && !all_final(ws, ids, n)) {
+                rc = bs_sched_step(s, 50, &idle);
+                bs_orch_events_read(ws, fwd.seq, 0, forward, &fwd);
+                if (idle && !all_final(ws, ids, n) && bs_sched_running(s) == 0) {
+                    /* nothing runs and nothing can start (e.g. a resource no
+                     * one has): give up waiting, report the states */
+                    bool again = false;
+                    rc = bs_sched_step(s, 200, &again);
+                    if (again && bs_sched_running(s) == 0) break;
+                }
+            }
+            bs_orch_events_read(ws, fwd.seq, 0, forward, &fwd);
+        }
         bs_sched_close(s, false);
-        if (rc == BS_ESTATE) rc = 0;   /* idle: a task could not start; reported below */
     }
     if (rc < 0) return rc;
     *all_ok = true;

@@ -135,6 +135,7 @@ grep -q "step_nope" err.txt || fail "unknown step named"
 # through the orchestrator: tasks in status, step events stored
 "$B" build ex.onnx --target-fps 1000000 --output oout > orch.txt || fail "orchestrated build: $(cat orch.txt)"
 grep -q 'succeeded' orch.txt || fail "task succeeded"
+grep -q 'Running step: step_tidy_up \[2/10\]' orch.txt || fail "live step lines from the stored events: $(cat orch.txt)"
 "$B" status > st.txt || fail status
 grep -q 'step_qonnx_to_finn..step_generate_estimate_reports' st.txt || fail "task visible in status"
 cmp -s out/report/estimate_layer_resources.json oout/report/estimate_layer_resources.json || fail "orch == local reports"

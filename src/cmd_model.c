@@ -439,6 +439,55 @@ static int cmd_save(bs_cli *cli, int argc, char **argv)
     return 0;
 }
 
+static int cmd_ops(bs_cli *cli, int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: brainsmith model ops [--json]\n\n"
+        "Lists every op the model layer knows: shape/datatype inference rules and\n"
+        "executor kernels (built in, or registered by other modules), by domain.\n";
+    if (bs_cli_wants_help(argc, argv)) { fputs(usage, stdout); return 0; }
+    bool json = argc > 1 && !strcmp(argv[1], "--json");
+    if (argc > 1 && !json) return bs_cli_usage(cli, "unknown option '%s'", argv[1]);
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    if (!json) printf("%-30s %-26s %-5s %-5s %s\n", "domain", "op_type", "infer", "exec", "help");
+    /* every inference def, then executor-only ops */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0;; i++) {
+            const char *dom, *op, *help;
+            if (pass == 0) {
+                const bs_ir_opdef *d = bs_ir_op_at(i);
+                if (!d) break;
+                dom = d->domain, op = d->op_type, help = d->help;
+            } else {
+                const bs_exec_op *e = bs_exec_op_at(i);
+                if (!e) break;
+                if (bs_ir_op_lookup(e->domain, e->op_type)) continue;
+                dom = e->domain, op = e->op_type, help = e->help;
+            }
+            const bs_exec_op *e = bs_exec_lookup(dom, op);
+            bool inf = pass == 0;
+            if (json) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "domain", dom);
+                cJSON_AddStringToObject(o, "op_type", op);
+                cJSON_AddBoolToObject(o, "inference", inf);
+                cJSON_AddBoolToObject(o, "exec", e != NULL);
+                cJSON_AddStringToObject(o, "help", e && e->help ? e->help : help ? help : "");
+                cJSON_AddItemToArray(arr, o);
+            } else {
+                printf("%-30s %-26s %-5s %-5s %s\n", *dom ? dom : "(onnx)", op, inf ? "yes" : "-", e ? "yes" : "-",
+                       e && e->help ? e->help : help ? help : "");
+            }
+        }
+    if (json) {
+        char *s = cJSON_Print(arr);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(arr);
+    }
+    return 0;
+}
+
 static int cmd_model(bs_cli *cli, int argc, char **argv)
 {
     static const bs_cmd sub[] = {
@@ -446,6 +495,7 @@ static int cmd_model(bs_cli *cli, int argc, char **argv)
         {"exec", cmd_exec, "run the reference executor on .npy inputs"},
         {"check", cmd_check, "load + infer + list every unsupported node"},
         {"save", cmd_save, "re-write a model through the IR (or --raw)"},
+        {"ops", cmd_ops, "list the ops with inference rules and executor kernels"},
         {NULL, NULL, NULL},
     };
     return bs_cli_subcommand(cli, sub, "usage: brainsmith model <sub-command> [--help]", argc, argv);

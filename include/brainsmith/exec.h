@@ -70,7 +70,7 @@ typedef struct bs_exec_op {
     const char *domain;   /* normalised domain ("" for ONNX) */
     const char *op_type;
     bs_exec_fn fn;
-    const char *help;     /* one line, shown by `brainsmith model check --ops` */
+    const char *help;     /* one line, shown by `brainsmith model ops` */
 } bs_exec_op;
 
 /* Registers (or overrides: the latest wins) a kernel.  The struct must stay

@@ -6,7 +6,9 @@
  * transparent so passes can READ fields directly (n->op_type,
  * t->dims[i], t->producer, t->consumers[k]); all CHANGES go through the
  * functions below, which keep the producer/consumer links, the name index
- * and the graph input/output lists consistent.  Strings handed to the API
+ * and the graph input/output lists consistent (facts without links may be
+ * assigned directly: t->elem_type, n->user, arena strings for the
+ * doc_string fields).  Strings handed to the API
  * are copied into the arena; pointers returned stay valid until bs_ir_free
  * (removed nodes/tensors stay allocated, only unlinked).
  *
@@ -210,6 +212,8 @@ int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph 
 /* ---- lookup ------------------------------------------------------------- */
 
 bs_ir_tensor *bs_ir_tensor_find(const bs_ir_graph *g, const char *name);
+/* The node with that name (the first one if a file repeats a name; "" and
+ * NULL find nothing). */
 bs_ir_node *bs_ir_node_find(const bs_ir_graph *g, const char *name);
 /* Index of n in g->nodes, or -1. */
 int bs_ir_node_index(const bs_ir_graph *g, const bs_ir_node *n);
@@ -249,6 +253,8 @@ int bs_ir_tensor_set_shape(bs_ir_graph *g, bs_ir_tensor *t, int rank, const int6
 void bs_ir_tensor_set_dtype(bs_ir_tensor *t, bs_dt dt);
 void bs_ir_tensor_clear_dtype(bs_ir_tensor *t);
 int bs_ir_tensor_set_layout(bs_ir_graph *g, bs_ir_tensor *t, const char *layout);
+/* tensor_sparsity annotation, e.g. "{'dw': {'kernel_shape': [3, 3]}}" (NULL clears). */
+int bs_ir_tensor_set_sparsity(bs_ir_graph *g, bs_ir_tensor *t, const char *sparsity);
 /* Makes t an initializer with a copy of data (numel derived from dims);
  * also sets t's elem type and shape. */
 int bs_ir_tensor_set_init(bs_ir_graph *g, bs_ir_tensor *t, int32_t elem_type, int rank,
@@ -326,8 +332,10 @@ int bs_ir_give_unique_node_names(bs_ir_graph *g, const char *prefix);
 int bs_ir_toposort(bs_ir_graph *g);
 /* Drops tensors no node or graph input/output references. Returns count. */
 int bs_ir_remove_unused_tensors(bs_ir_graph *g);
-/* Structural self-check: every link consistent, names unique, graph order
- * topological.  BS_ECORRUPT naming the first problem. */
+/* Structural self-check: every link consistent, tensors indexed by their
+ * names, graph order topological, every input produced/initialized/a graph
+ * input.  (Node names may repeat or be empty in ONNX files; see
+ * bs_ir_give_unique_node_names.)  BS_ECORRUPT naming the first problem. */
 int bs_ir_validate(const bs_ir_graph *g);
 
 /* ---- attributes --------------------------------------------------------- */

@@ -147,6 +147,8 @@ static int k_resize(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
     int64_t od[BS_IR_MAX_RANK], is[BS_IR_MAX_RANK];
     int rc = resize_params(n, in, nin, x, scale, od);
     if (rc) return rc;
+    for (int k = 0; k < x->rank; k++)
+        if (x->dims[k] == 0 && od[k] > 0) return bs_exec__fail(n, "cannot resize an empty axis to %lld", (long long)od[k]);
     bs_value *o = bs_exec_out(cx, 0, x->elem, x->rank, od);
     if (!o) return bs_error_code();
     bs_exec__strides(x->rank, x->dims, is);
@@ -167,7 +169,7 @@ static int k_resize(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
             else if (!strcmp(nm, "ceil")) r = ceil(c);
             else if (!strcmp(nm, "round_prefer_ceil")) r = floor(c + 0.5);
             else r = (c - floor(c) == 0.5) ? floor(c) : floor(c + 0.5);   /* round_prefer_floor */
-            int64_t ix = r < 0 ? 0 : r > (double)(len - 1) ? len - 1 : (int64_t)r;
+            int64_t ix = !(r >= 0) ? 0 : r > (double)(len - 1) ? len - 1 : (int64_t)r;   /* NaN -> 0 */
             off += ix * is[k];
         }
         memcpy((char *)o->data + (size_t)i * es, (const char *)x->data + (size_t)off * es, es);

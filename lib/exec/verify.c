@@ -17,6 +17,16 @@ int bs_exec_run_batch(bs_exec_session *s, const bs_value *inputs, int ninputs, b
     if (ninputs != n)
         return bs_error_set(BS_EINVAL, "exec: the model has %d input%s, %d given", n, n == 1 ? "" : "s", ninputs);
     int64_t k = 1;
+    bool dynamic = false;   /* symbolic dims: the inputs go in as they are */
+    for (int i = 0; i < n; i++) dynamic |= bs_ir_tensor_numel(bs_exec_input_tensor(s, i)) < 0;
+    if (dynamic) {
+        int rc = bs_exec_run(s, inputs, ninputs);
+        for (int o = 0; o < g->noutputs; o++) memset(&outs[o], 0, sizeof outs[o]);
+        for (int o = 0; o < g->noutputs && !rc; o++) rc = bs_value_copy(&outs[o], bs_exec_output(s, o));
+        if (rc)
+            for (int o = 0; o < g->noutputs; o++) bs_value_free(&outs[o]);
+        return rc;
+    }
     for (int i = 0; i < n; i++) {
         int64_t per = bs_ir_tensor_numel(bs_exec_input_tensor(s, i));
         if (per <= 0 || inputs[i].numel % per)

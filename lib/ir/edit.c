@@ -125,7 +125,7 @@ int bs_ir_node_remove(bs_ir_graph *g, bs_ir_node *n)
         if (n->inputs[i]) bs_ir__del_consumer(n->inputs[i], n);
     for (int i = 0; i < n->noutputs; i++)
         if (n->outputs[i]->producer == n) n->outputs[i]->producer = NULL;
-    bs_ir__index_del_node(g, n->name);
+    if (bs_ir_node_find(g, n->name) == n) bs_ir__index_del_node(g, n->name);
     n->removed = true;
     return 0;
 }
@@ -224,7 +224,7 @@ int bs_ir_node_rename(bs_ir_graph *g, bs_ir_node *n, const char *name)
     if (o) return bs_error_set(BS_EEXISTS, "ir: node name '%s' is taken", name);
     const char *nn = bs_arena_strdup(&g->arena, name ? name : "");
     if (!nn) return BS_ENOMEM;
-    bs_ir__index_del_node(g, n->name);
+    if (bs_ir_node_find(g, n->name) == n) bs_ir__index_del_node(g, n->name);
     n->name = nn;
     return bs_ir__index_put_node(g, n);
 }

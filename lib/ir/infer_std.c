@@ -209,9 +209,15 @@ static int sh_reshape(bs_ir_graph *g, bs_ir_node *n)
     if (r < 0) {
         const int64_t *a;
         int na;
+        const bs_ir_tensor *st = IN(n, 1);
         if (!bs_ir_attr_get_ints(n, "shape", &a, &na) && na <= BS_IR_MAX_RANK) {
             memcpy(s, a, sizeof(int64_t) * (size_t)na);
             r = na;
+        } else if (st && st->rank == 1 && st->dims[0] >= 0 && st->dims[0] <= BS_IR_MAX_RANK) {
+            /* computed at run time (dynamic batch): rank known, dims not */
+            int64_t d[BS_IR_MAX_RANK];
+            for (int i = 0; i < st->dims[0]; i++) d[i] = -1;
+            return bs_ir_set_out_shape(g, n, 0, n->inputs[0]->elem_type, (int)st->dims[0], d);
         } else {
             return bad(n, "target shape is not constant");
         }

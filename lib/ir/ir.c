@@ -164,6 +164,7 @@ int bs_ir_clone(const bs_ir_graph *g, bs_ir_graph **out)
     if (rc) return rc;
     rc = bs_ir_load_mem(buf, len, "clone", out);
     free(buf);
+    if (!rc && g->path) (*out)->path = bs_arena_strdup(&(*out)->arena, g->path);  /* partitions resolve alike */
     return rc;
 }
 
@@ -358,7 +359,13 @@ void bs_ir_tensor_clear_dtype(bs_ir_tensor *t)
 int bs_ir_tensor_set_layout(bs_ir_graph *g, bs_ir_tensor *t, const char *layout)
 {
     t->layout = layout ? bs_arena_strdup(&g->arena, layout) : NULL;
-    return 0;
+    return layout && !t->layout ? BS_ENOMEM : 0;
+}
+
+int bs_ir_tensor_set_sparsity(bs_ir_graph *g, bs_ir_tensor *t, const char *sparsity)
+{
+    t->sparsity = sparsity ? bs_arena_strdup(&g->arena, sparsity) : NULL;
+    return sparsity && !t->sparsity ? BS_ENOMEM : 0;
 }
 
 bs_ir_data *bs_ir_data_new(bs_ir_graph *g, int32_t elem_type, int rank, const int64_t *dims)

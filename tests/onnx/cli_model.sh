@@ -30,6 +30,7 @@ printf 'garbage' >"$T/bad.onnx"
 grep -q "bad.onnx: not a valid ONNX ModelProto" "$T/err" || fail "error must name the file: $(cat $T/err)"
 "$B" model info 2>/dev/null; [ $? -eq 2 ] || fail "missing FILE must exit 2"
 "$B" model frob 2>/dev/null; [ $? -eq 2 ] || fail "unknown sub-command must exit 2"
+"$B" model ops >"$T/ops" && grep -q "^qonnx.custom_op.general  *MultiThreshold  *yes  *yes" "$T/ops" || fail "model ops"
 "$B" model exec --help >"$T/help" && grep -q -- "--all-tensors" "$T/help" || fail "exec --help"
 
 in="$D/finn_build/finn_examples_bnn_pynq/mnist_input.npy"

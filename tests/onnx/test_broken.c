@@ -103,6 +103,8 @@ static void b_unknown_ops(Onnx__ModelProto *m)
     set(&m->graph->node[1]->op_type, "Frobnicate");
     set(&m->graph->node[1]->domain, "com.example");
 }
+static void b_dup_name(Onnx__ModelProto *m) { set(&m->graph->node[1]->name, "mm"); }
+
 static void b_bad_shape(Onnx__ModelProto *m)
 {
     m->graph->initializer[0]->dims[0] = 2;   /* W [2,4] with x [1,4]: inner dims differ */
@@ -158,6 +160,23 @@ static void test_unsupported_and_inference_errors(void **st)
     bs_ir_free(g);
     assert_int_equal(load_broken(b_bad_shape, &g), 0);
     expect(bs_ir_infer(g), BS_EINVAL, "'mm' (MatMul)");
+    bs_ir_free(g);
+}
+
+/* ONNX allows repeated node names: both nodes load, the first is found by
+ * name, and removing the second does not drop the first from the index. */
+static void test_duplicate_node_names(void **st)
+{
+    (void)st;
+    bs_ir_graph *g;
+    assert_int_equal(load_broken(b_dup_name, &g), 0);
+    assert_string_equal(g->nodes[1]->name, "mm");
+    assert_ptr_equal(bs_ir_node_find(g, "mm"), g->nodes[0]);
+    bs_ir_node *first = g->nodes[0];
+    assert_int_equal(bs_ir_node_remove(g, g->nodes[1]), 0);
+    assert_ptr_equal(bs_ir_node_find(g, "mm"), first);
+    assert_int_equal(bs_ir_give_unique_node_names(g, NULL), 0);
+    assert_ptr_equal(bs_ir_node_find(g, "MatMul_0"), first);
     bs_ir_free(g);
 }
 
@@ -218,12 +237,34 @@ static void test_nan_weights(void **st)
     }
 }
 
+/* Regression (libFuzzer, UBSan): resizing an empty axis must fail cleanly. */
+static void test_resize_empty_axis(void **st)
+{
+    (void)st;
+    bs_ir_graph *g = bs_ir_new("resize");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *y = bs_ir_tensor_get(g, "y");
+    int64_t xd[2] = {1, 0}, one = 2;
+    int64_t sizes[2] = {1, 4};
+    assert_int_equal(bs_ir_tensor_set_shape(g, x, 2, xd), 0);
+    assert_int_equal(bs_ir_add_input(g, x), 0);
+    bs_ir_tensor *ins[4] = {x, NULL, NULL, bs_ir_const_new(g, "sizes", BS_ELEM_INT64, 1, &one, sizes)};
+    assert_non_null(bs_ir_node_add(g, "Resize", "", NULL, ins, 4, &y, 1, NULL));
+    assert_int_equal(bs_ir_add_output(g, y), 0);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_value in = {0}, out[1];
+    assert_int_equal(bs_value_alloc(&in, BS_ELEM_FLOAT, 2, xd), 0);
+    expect(bs_exec_graph_once(g, &in, 1, out), BS_EINVAL, "empty axis");
+    bs_value_free(&in);
+    bs_ir_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_bytes_errors),
         cmocka_unit_test(test_unsupported_and_inference_errors), cmocka_unit_test(test_exec_input_errors),
-        cmocka_unit_test(test_nan_weights),
+        cmocka_unit_test(test_nan_weights), cmocka_unit_test(test_resize_empty_axis),
+        cmocka_unit_test(test_duplicate_node_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

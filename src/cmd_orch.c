@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "orch_view.h"
 
+#include "brainsmith/arena.h"
 #include "brainsmith/error.h"
 #include "brainsmith/json.h"
 #include "brainsmith/log.h"
@@ -44,8 +45,13 @@ bs_workspace *orch_open_existing(bs_cli *cli)
 
 /* ---- submit ---- */
 static const char submit_usage[] =
-    "usage: brainsmith submit [OPTIONS] -- CMD [ARGS..]\n\n"
-    "Queues a task and prints its id.  Runs when `brainsmith run` schedules it.\n\n"
+    "usage: brainsmith submit [OPTIONS] -- CMD [ARGS..]\n"
+    "       brainsmith submit --dag FILE [--json]\n\n"
+    "Queues a task and prints its id.  Runs when `brainsmith run` schedules it.\n"
+    "--dag FILE queues a graph of tasks from a JSON array in one transaction\n"
+    "(fields as the options below, plus \"name\", \"cmd\": [...] and \"after\":\n"
+    "[names or ids]; see docs/orchestrator.md); a cycle is refused.  Prints\n"
+    "\"ID NAME\" per task.\n\n"
     "  --name N          label shown by status/watch\n"
     "  --priority P      low|normal|high|urgent or an integer (normal = 100)\n"
     "  --cpus N          cpus the task needs (default 1)\n"
@@ -93,6 +99,51 @@ static int parse_seconds_ms(bs_cli *cli, const char *what, const char *s, int64_
     return 0;
 }
 
+/* submit --dag FILE: the whole graph in one transaction. */
+static int submit_dag(bs_cli *cli, const char *path, bool json)
+{
+    cJSON *arr;
+    int rc = bs_json_load_file(path, &arr);
+    if (rc)
+        return bs_cli_fail(cli, rc);
+    bs_arena a;
+    bs_arena_init(&a, 0);
+    bs_task_spec *sp;
+    int n = 0;
+    char cwd[PATH_MAX];
+    int64_t *ids = NULL;
+    bs_workspace *ws = NULL;
+    if ((rc = bs_orch_dag_parse(arr, path, &a, &sp, &n)))
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (!sp[i].cwd && getcwd(cwd, sizeof cwd))
+            sp[i].cwd = bs_arena_strdup(&a, cwd);
+    ids = calloc((size_t)n, sizeof *ids);
+    if (!(ws = orch_open_for_submit(cli))) {
+        cJSON_Delete(arr);
+        bs_arena_free(&a);
+        free(ids);
+        return BS_EXIT_FAIL;
+    }
+    if (!ids || (rc = bs_orch_submit_batch(ws, sp, n, ids)))
+        goto out;
+    if (json) {
+        printf("{");
+        for (int i = 0; i < n; i++)
+            printf("%s\"%s\": %lld", i ? ", " : "", sp[i].name, (long long)ids[i]);
+        printf("}\n");
+    } else {
+        for (int i = 0; i < n; i++)
+            printf("%lld %s\n", (long long)ids[i], sp[i].name);
+    }
+out:
+    bs_workspace_close(ws);
+    cJSON_Delete(arr);
+    bs_arena_free(&a);
+    free(ids);
+    return rc ? bs_cli_fail(cli, rc ? rc : BS_ENOMEM) : BS_EXIT_OK;
+}
+
 static int cmd_submit(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
@@ -100,20 +151,22 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
         return 0;
     }
     enum { O_NAME = 256, O_PRIO, O_CPUS, O_MEM, O_LIC, O_AFTER, O_RETRIES, O_BACKOFF, O_BFACTOR,
-           O_BCAP, O_JITTER, O_RETRYON, O_TIMEOUT, O_KEY, O_BUILD, O_CWD, O_ENV, O_JSON };
+           O_BCAP, O_JITTER, O_RETRYON, O_TIMEOUT, O_KEY, O_BUILD, O_CWD, O_ENV, O_JSON, O_DAG };
     static const struct option opts[] = {
         {"name", 1, 0, O_NAME}, {"priority", 1, 0, O_PRIO}, {"cpus", 1, 0, O_CPUS},
         {"mem", 1, 0, O_MEM}, {"license", 1, 0, O_LIC}, {"after", 1, 0, O_AFTER},
         {"retries", 1, 0, O_RETRIES}, {"backoff", 1, 0, O_BACKOFF}, {"backoff-factor", 1, 0, O_BFACTOR},
         {"backoff-cap", 1, 0, O_BCAP}, {"jitter", 1, 0, O_JITTER}, {"retry-on", 1, 0, O_RETRYON},
         {"timeout", 1, 0, O_TIMEOUT}, {"key", 1, 0, O_KEY}, {"build", 1, 0, O_BUILD},
-        {"cwd", 1, 0, O_CWD}, {"env", 1, 0, O_ENV}, {"json", 0, 0, O_JSON}, {0, 0, 0, 0}};
+        {"cwd", 1, 0, O_CWD}, {"env", 1, 0, O_ENV}, {"json", 0, 0, O_JSON}, {"dag", 1, 0, O_DAG},
+        {0, 0, 0, 0}};
     bs_task_spec sp;
     bs_task_spec_init(&sp);
     int64_t *after = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
     int nenv = 0, rc = BS_EXIT_USAGE;
     bool json = false;
+    const char *dag = NULL;
     char cwd[PATH_MAX];
     int64_t v;
     double d;
@@ -200,6 +253,7 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
             env[nenv++] = optarg;
             break;
         case O_JSON: json = true; break;
+        case O_DAG: dag = optarg; break;
         default:
             bs_cli_usage(cli, "unknown or incomplete option '%s'", argv[optind - 1]);
             goto out;
@@ -207,6 +261,13 @@ static int cmd_submit(bs_cli *cli, int argc, char **argv)
     }
     if (optind < argc && !strcmp(argv[optind], "--"))
         optind++;
+    if (dag) {
+        if (optind < argc)
+            bs_cli_usage(cli, "--dag FILE and a command exclude each other");
+        else
+            rc = submit_dag(cli, dag, json);
+        goto out;
+    }
     if (optind >= argc) {
         bs_cli_usage(cli, "no command given (brainsmith submit [OPTIONS] -- CMD [ARGS..])");
         goto out;

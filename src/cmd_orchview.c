@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 /* ---- status ---- */
+static int scheduler_pid(bs_workspace *ws);
 static cJSON *strv_json(char **v)
 {
     cJSON *a = cJSON_CreateArray();
@@ -147,6 +148,8 @@ static int status_one(bs_workspace *ws, int64_t id, bool json)
             printf(": %s", t.reason);
         if (t.cancel_requested && t.state == BS_TASK_RUNNING)
             printf(" (cancel requested)");
+        if (t.state == BS_TASK_RETRY_WAIT)
+            printf(" (next attempt in %s)", orch_fmt_dur(t.not_before_ms - bs_now_ms(), d, sizeof d));
         printf("\ncommand   ");
         print_cmdline(t.argv, 4000);
         printf("\ncwd       %s\n", t.cwd ? t.cwd : "(scheduler's)");
@@ -201,11 +204,17 @@ static int status_list(bs_workspace *ws, const char *build, int state, int limit
         for (int i = 0; i < BS_TASK_NSTATES; i++)
             cJSON_AddNumberToObject(c, bs_task_state_name((bs_task_state)i), (double)counts[i]);
         cJSON_AddItemToObject(o, "counts", c);
+        cJSON_AddNumberToObject(o, "scheduler_pid", scheduler_pid(ws));
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(arr, task_json(&ts[i]));
         cJSON_AddItemToObject(o, "tasks", arr);
         print_json(o);
     } else {
+        int sp = scheduler_pid(ws);
+        if (sp)
+            printf("scheduler: running (pid %d)\n", sp);
+        else
+            printf("scheduler: not running (start one with 'brainsmith run')\n");
         orch_print_counts(stdout, counts);
         if (n)
             printf("\n    ID  STATE              PRIO  ATT  EXIT  TIME      NAME / COMMAND\n");
@@ -294,6 +303,7 @@ typedef struct watch_ctx {
     const char *build;
     int64_t seq;
     FILE *out;
+    bool json;
     char recent[8][200];
     int nrecent;
 } watch_ctx;
@@ -304,7 +314,23 @@ static int watch_plain_cb(const bs_event *ev, void *ud)
     w->seq = ev->seq;
     if (w->build && (!ev->build_id || strcmp(w->build, ev->build_id)))
         return 0;
-    orch_print_event(w->out, ev);
+    if (!w->json) {
+        orch_print_event(w->out, ev);
+        return 0;
+    }
+    /* One JSON object per line (the payload is embedded as JSON). */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+    cJSON_AddNumberToObject(o, "time_ms", (double)ev->time_ms);
+    add_str(o, "kind", ev->kind);
+    add_str(o, "build_id", ev->build_id);
+    cJSON_AddNumberToObject(o, "task_id", (double)ev->task_id);
+    cJSON *p = ev->payload ? cJSON_Parse(ev->payload) : NULL;
+    cJSON_AddItemToObject(o, "payload", p ? p : cJSON_CreateNull());
+    char *text = cJSON_PrintUnformatted(o);
+    fprintf(w->out, "%s\n", text);
+    free(text);
+    cJSON_Delete(o);
     return 0;
 }
 
@@ -344,17 +370,8 @@ static void bar(char *out, int width, double frac)
 
 static int scheduler_pid(bs_workspace *ws)
 {
-    char *p = bs_workspace_path(ws, "orch.lock");
-    char *text = NULL;
-    size_t len;
     int pid = 0;
-    if (p && bs_read_file(p, &text, &len) == 0) {
-        pid = atoi(text);
-        if (pid > 0 && !bs_proc_alive(pid))
-            pid = 0;
-    }
-    free(text);
-    free(p);
+    bs_orch_scheduler_pid(ws, &pid);
     return pid;
 }
 
@@ -412,18 +429,20 @@ static void draw(bs_workspace *ws, watch_ctx *w, const int64_t counts[BS_TASK_NS
 static int cmd_watch(bs_cli *cli, int argc, char **argv)
 {
     if (bs_cli_wants_help(argc, argv)) {
-        printf("usage: brainsmith watch [--since SEQ] [--build B] [--until-done] [--plain]\n\n"
+        printf("usage: brainsmith watch [--since SEQ] [--build B] [--until-done] [--plain] [--json]\n\n"
                "Follows the events table.  On a terminal: a progress bar of finished tasks,\n"
                "one bar per running task (elapsed against its timeout) with CPU and RSS, and\n"
                "the latest events.  Otherwise (or --plain): one line per event, from seq\n"
                "SEQ on (default: only new events; --since 0 replays the whole history).\n"
-               "--until-done returns when no task is left unfinished.\n");
+               "--until-done returns when no task is left unfinished.  --json: one JSON\n"
+               "object per event and line (implies --plain).\n");
         return 0;
     }
     static const struct option opts[] = {{"since", 1, 0, 's'}, {"build", 1, 0, 'b'},
-                                         {"until-done", 0, 0, 'u'}, {"plain", 0, 0, 'p'}, {0, 0, 0, 0}};
+                                         {"until-done", 0, 0, 'u'}, {"plain", 0, 0, 'p'},
+                                         {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
     int64_t since = -1;
-    bool until_done = false, plain = !isatty(STDOUT_FILENO);
+    bool until_done = false, plain = !isatty(STDOUT_FILENO), json = false;
     const char *build = NULL;
     optind = 0;
     opterr = 0;
@@ -437,6 +456,7 @@ static int cmd_watch(bs_cli *cli, int argc, char **argv)
         case 'b': build = optarg; break;
         case 'u': until_done = true; break;
         case 'p': plain = true; break;
+        case 'j': json = plain = true; break;
         default:
             return bs_cli_usage(cli, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -446,7 +466,7 @@ static int cmd_watch(bs_cli *cli, int argc, char **argv)
     bs_workspace *ws = orch_open_existing(cli);
     if (!ws)
         return BS_EXIT_FAIL;
-    watch_ctx w = {.build = build, .out = stdout};
+    watch_ctx w = {.build = build, .out = stdout, .json = json};
     int rc = 0;
     if (since >= 0)
         w.seq = since;

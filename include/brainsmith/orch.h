@@ -18,8 +18,10 @@
 #ifndef BRAINSMITH_ORCH_H
 #define BRAINSMITH_ORCH_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "brainsmith/arena.h"
 #include "brainsmith/workspace.h"
 
 /* ---- states and failure classes ---- */
@@ -51,7 +53,8 @@ typedef enum {
     BS_FAIL_SPAWN,         /* could not start (no such program, bad cwd) */
     BS_FAIL_DEP,           /* dependency-failed (never ran) */
     BS_FAIL_CANCELLED,
-    BS_FAIL_LOST,          /* attempt abandoned: its supervisor vanished in a crash */
+    BS_FAIL_LOST,          /* no exit recorded: started never (crash before launch) or its
+                              supervisor was killed; not charged, the task runs again */
     BS_FAIL_NCLASSES
 } bs_fail_class;
 
@@ -140,6 +143,14 @@ int bs_orch_submit(bs_workspace *ws, const bs_task_spec *spec, int64_t *id, bool
  * BS_ECYCLE naming the tasks, and nothing is stored. */
 int bs_orch_submit_batch(bs_workspace *ws, const bs_task_spec *specs, int n, int64_t *ids);
 
+/* Parses a JSON array of task objects (fields: name, cmd, after, priority,
+ * cpus, mem, licenses, retries, backoff, retry_on, timeout, key, build,
+ * cwd, env; see docs/orchestrator.md) into specs for
+ * bs_orch_submit_batch.  "after" names tasks of the array (after_local)
+ * or ids of existing tasks.  Everything is allocated in `a`; `what` names
+ * the source in errors (BS_EINVAL naming task and field). */
+int bs_orch_dag_parse(const cJSON *arr, const char *what, bs_arena *a, bs_task_spec **specs, int *n);
+
 /* Cancels a task.  Not yet running: it ends cancelled at once (dependents
  * end dependency-failed).  Running: the scheduler is asked to stop it
  * (SIGTERM, then SIGKILL to its process group after the grace period).
@@ -212,6 +223,10 @@ int bs_orch_events_last(bs_workspace *ws, int64_t *seq);
  * progress of the workflow engine) in the events table.  Returns the
  * subscription id (for bs_bus_unsubscribe) or a negative error. */
 int bs_orch_events_attach(bs_workspace *ws);
+
+/* Pid of the scheduler running this workspace, 0 if none (read from the
+ * kernel's lock table; takes no lock itself). */
+int bs_orch_scheduler_pid(bs_workspace *ws, int *pid);
 
 /* Blocks until every task of ids is final or timeout_ms passes (0 = no
  * limit; BS_ETIMEOUT then).  Works with a scheduler in another process. */

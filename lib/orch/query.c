@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #define TASK_COLS                                                                                   \
     "id,name,build_id,cwd,idem_key,cache_key,argv,env,priority,cpus,mem_mb,licenses,max_attempts," \
@@ -378,4 +380,35 @@ int bs_orch_wait(bs_workspace *ws, const int64_t *ids, int n, int64_t timeout_ms
                                 (long long)ids[first_open], (long long)timeout_ms);
         bs_sleep_ms(50);
     }
+}
+
+int bs_orch_scheduler_pid(bs_workspace *ws, int *pid)
+{
+    *pid = 0;
+    char *path = bs_workspace_path(ws, "orch.lock");
+    struct stat st;
+    bool have = path && stat(path, &st) == 0;
+    free(path);
+    if (!have)
+        return 0;                /* no scheduler ever ran here */
+    /* The kernel's lock table says who holds the flock on that inode; no
+     * probing lock of our own (it could make a starting scheduler fail). */
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return bs_error_set(BS_EIO, "/proc/locks: cannot read the lock table");
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        char type[16], mode[16], access[16];
+        int p;
+        unsigned maj, min;
+        unsigned long long ino;
+        if (sscanf(line, "%*[^:]: %15s %15s %15s %d %x:%x:%llu", type, mode, access, &p, &maj, &min, &ino) == 7 &&
+            !strcmp(type, "FLOCK") && !strcmp(access, "WRITE") && ino == (unsigned long long)st.st_ino &&
+            maj == major(st.st_dev) && min == minor(st.st_dev)) {
+            *pid = p;
+            break;
+        }
+    }
+    fclose(f);
+    return 0;
 }

@@ -373,10 +373,10 @@ static void collect(bs_sched *s, int64_t mono)
         run_att *a = &s->run[i];
         if (a->done)
             continue;
-        if (a->sh.pid_fd >= 0 && orch_shim_read_pid(&a->sh) > 0) {
+        /* The pid is recorded with the first usage sample or the result,
+         * not by a transaction of its own (short tasks would pay for it). */
+        if (a->sh.pid_fd >= 0 && orch_shim_read_pid(&a->sh) > 0)
             a->task_pid = a->sh.task_pid;
-            a->next_flush = mono;           /* record the pid this round */
-        }
         bool exited = false;
         if (a->pidfd >= 0) {
             struct pollfd pf = {a->pidfd, POLLIN, 0};
@@ -476,7 +476,11 @@ static int round_tx(bs_sched *s, start_item *items, int *nitems, int64_t mono, i
         if (a->done) {
             orch_result r;
             run_att_result(a, &a->rec, a->have_rec, &r);
-            rc = orch_attempt_finish(&tx, a->task_id, a->n, &r);
+            a->cpu_s = r.cpu_s;
+            a->peak_kb = r.peak_rss_kb;
+            rc = flush_usage(s->ws->db, a);
+            if (rc == 0)
+                rc = orch_attempt_finish(&tx, a->task_id, a->n, &r);
             continue;
         }
         if (a->kill_reason && !a->kill_persisted)

@@ -58,6 +58,29 @@ set +e; "$BIN" wait "$a" "$f" 2>"$T/err"; rc=$?; set -e
 [ $rc = 1 ] || fail "wait on a failed task: exit $rc"
 grep -q "flaky.*failed" "$T/err" || fail "wait message: $(cat "$T/err")"
 
+# --- a DAG from a file: one transaction; a cycle is refused, nothing stored
+cat > "$T/dag.json" <<'EOF2'
+[{"name": "gen", "cmd": ["sh", "-c", "echo gen"]},
+ {"name": "use", "cmd": ["sh", "-c", "echo use $X"], "after": ["gen"], "env": {"X": "1"}, "priority": "high"}]
+EOF2
+cat > "$T/cycle.json" <<'EOF2'
+[{"name": "x", "cmd": ["true"], "after": ["z"]}, {"name": "y", "cmd": ["true"], "after": ["x"]},
+ {"name": "z", "cmd": ["true"], "after": ["y"]}]
+EOF2
+before=$("$BIN" status --json --limit 1 | json 'sum(d["counts"].values())')
+set +e; "$BIN" submit --dag "$T/cycle.json" 2>"$T/err"; rc=$?; set -e
+[ $rc = 1 ] || fail "cycle: exit $rc"
+grep -q "dependency cycle among tasks 0 (x), 1 (y), 2 (z)" "$T/err" || fail "cycle message: $(cat "$T/err")"
+after=$("$BIN" status --json --limit 1 | json 'sum(d["counts"].values())')
+[ "$before" = "$after" ] || fail "a refused DAG stored tasks ($before -> $after)"
+set +e; echo '[{"name": "q", "cmd": ["true"], "cpu": 2}]' > "$T/bad.json"
+"$BIN" submit --dag "$T/bad.json" 2>"$T/err"; rc=$?; set -e
+[ $rc = 1 ] && grep -q 'task 0 (q): "cpu": unknown field' "$T/err" || fail "bad dag field: $(cat "$T/err")"
+"$BIN" submit --dag "$T/dag.json" > "$T/dag.ids"
+use=$(awk '$2 == "use" {print $1}' "$T/dag.ids")
+"$BIN" -q run --until-idle
+[ "$("$BIN" logs "$use")" = "use 1" ] || fail "dag task output"
+
 # --- retry brings the dependent back
 "$BIN" retry "$f" | grep -q "ready" || fail "retry output"
 "$BIN" status "$d" --json | json 'd["state"]' | grep -q waiting || fail "dependent not revived"
@@ -69,6 +92,13 @@ wpid=$!
 wait $wpid || true
 grep -q "#$a a  new -> ready" "$T/watch.txt" || fail "watch: submit line missing: $(head -3 "$T/watch.txt")"
 grep -q "#$f flaky  running -> retry-wait (attempt 1) \[exit 4\]" "$T/watch.txt" || fail "watch: retry line"
+"$BIN" watch --json --since 0 --until-done | /usr/bin/python3 -c '
+import json, sys
+evs = [json.loads(l) for l in sys.stdin]
+seqs = [e["seq"] for e in evs]
+assert seqs == list(range(1, len(seqs) + 1)), seqs[:20]
+assert any(e["kind"] == "task.state" and e["payload"]["state"] == "retry-wait" for e in evs)
+' || fail "watch --json"
 
 # --- cancel a running task (from this process, the scheduler runs elsewhere)
 s=$("$BIN" submit --name sleeper -- sh -c 'sleep 30 & sleep 30 & wait')
@@ -78,6 +108,8 @@ for i in $(seq 100); do
   "$BIN" status "$s" --json | json 'd["state"]' | grep -q running && break
   sleep 0.1
 done
+[ "$("$BIN" status --json | json 'd["scheduler_pid"]')" = "$rpid" ] || fail "status: scheduler pid"
+"$BIN" status | grep -q "scheduler: running (pid $rpid)" || fail "status: scheduler line"
 "$BIN" cancel "$s" | grep -q "$s cancel-requested" || fail "cancel output"
 "$BIN" wait --timeout 10 "$s" 2>/dev/null && fail "wait should fail on a cancelled task"
 "$BIN" status "$s" --json | json 'd["state"]' | grep -q cancelled || fail "not cancelled"

@@ -22,22 +22,28 @@ export BRAINSMITH_HOME=$T/home
 J=$T/journal
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-plain='echo "$BRAINSMITH_TASK_ID $BRAINSMITH_ATTEMPT" >> "$J"; sleep 0.03'
-long='echo "$BRAINSMITH_TASK_ID $BRAINSMITH_ATTEMPT" >> "$J"; sleep 0.5'
-flaky='echo "$BRAINSMITH_TASK_ID $BRAINSMITH_ATTEMPT" >> "$J"; sleep 0.03; [ "$BRAINSMITH_ATTEMPT" -ge 2 ]'
-flakies=()
-for i in $(seq 1 170); do
-  cmd=$plain
-  [ $((i % 10)) = 5 ] && [ $i -le 160 ] && cmd=$long
-  "$BIN" submit --env J="$J" -- sh -c "$cmd" >/dev/null
-  if [ $((i % 17)) = 0 ] || [ $((i % 17)) = 8 ]; then
-    flakies+=("$("$BIN" submit --env J="$J" --retries 1 --backoff 0.05 -- sh -c "$flaky")")
-  fi
-done
+# The 200 tasks as one DAG file (submitted in one transaction).
+/usr/bin/python3 - "$J" > "$T/dag.json" <<'EOF2'
+import json, sys
+j = sys.argv[1]
+rec = 'echo "$BRAINSMITH_TASK_ID $BRAINSMITH_ATTEMPT" >> "$J"; '
+tasks, nf = [], 0
+for i in range(1, 171):
+    sleep = "0.5" if i % 10 == 5 and i <= 160 else "0.03"
+    tasks.append({"name": "p%d" % i, "cmd": ["sh", "-c", rec + "sleep " + sleep], "env": {"J": j}})
+    if i % 17 in (0, 8):
+        nf += 1
+        tasks.append({"name": "f%d" % nf, "retries": 1, "backoff": 0.05, "env": {"J": j},
+                      "cmd": ["sh", "-c", rec + 'sleep 0.03; [ "$BRAINSMITH_ATTEMPT" -ge 2 ]']})
+for k in range(1, 11):
+    tasks.append({"name": "d%d" % k, "after": ["f%d" % k], "env": {"J": j},
+                  "cmd": ["sh", "-c", rec + "sleep 0.03"]})
+json.dump(tasks, sys.stdout)
+EOF2
+"$BIN" submit --dag "$T/dag.json" > "$T/ids"
+flakies=($(awk '$2 ~ /^f/ {print $1}' "$T/ids"))
 [ ${#flakies[@]} = 20 ] || fail "setup: ${#flakies[@]} flaky tasks"
-for i in $(seq 0 9); do
-  "$BIN" submit --env J="$J" --after "${flakies[$i]}" -- sh -c "$plain" >/dev/null
-done
+[ "$(wc -l < "$T/ids")" = 200 ] || fail "setup: $(wc -l < "$T/ids") tasks"
 
 kills=0
 for round in $(seq 1 60); do

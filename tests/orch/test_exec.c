@@ -102,7 +102,7 @@ static void test_cancel_running_with_grandchildren(void **state)
     assert_int_equal(bs_sched_open(t->ws, &o, &s), 0);
     pid_t kids[4];
     int nk = 0;
-    for (int i = 0; i < 200 && nk < 2; i++) {
+    for (int i = 0; i < 500 && nk < 2; i++) {
         bool idle;
         assert_int_equal(bs_sched_step(s, 20, &idle), 0);
         nk = read_pids(pidfile, kids, 4);
@@ -226,7 +226,7 @@ static void test_lost_supervisor(void **state)
     bs_attempt_info *arr;
     int n;
     pid_t task_pid = 0;
-    for (int i = 0; i < 100 && !task_pid; i++) {
+    for (int i = 0; i < 500 && !task_pid; i++) {
         assert_int_equal(bs_sched_step(s, 20, &idle), 0);
         last_attempt(t, id, &arr, &n);
         task_pid = arr[n - 1].pid;

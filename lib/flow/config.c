@@ -193,6 +193,8 @@ static int parse_user_steps(const cJSON *v, const char *what, bs_flow_config *c)
 {
     if (!cJSON_IsObject(v))
         return bad(what, "brainsmith_user_steps", "expected an object {step: [argv...]}%s", NULL);
+    if (c->user_steps)
+        return bad(what, "brainsmith_user_steps", "given twice%s", NULL);
     int n = cJSON_GetArraySize(v);
     c->user_steps = calloc((size_t)n + 1, sizeof *c->user_steps);
     if (!c->user_steps) return bs_error_set(BS_ENOMEM, "user steps");
@@ -293,6 +295,10 @@ static int parse_field(const field *f, const cJSON *v, const char *what, bs_flow
         return parse_list_enum(v, what, f, verify_names, (unsigned *)(base + f->off));
     case F_STRLIST: {
         if (!cJSON_IsArray(v)) return bad(what, f->name, "expected a list of step names%s", NULL);
+        for (int i = 0; i < c->nsteps; i++) free(c->steps[i]);   /* a repeated key: the last wins */
+        free(c->steps);
+        c->steps = NULL;
+        c->nsteps = 0;
         int n = cJSON_GetArraySize(v);
         c->steps = calloc((size_t)n + 1, sizeof *c->steps);
         if (!c->steps) return bs_error_set(BS_ENOMEM, "steps");
@@ -306,6 +312,9 @@ static int parse_field(const field *f, const cJSON *v, const char *what, bs_flow
     }
     case F_INTLIST: {
         if (!cJSON_IsArray(v)) return bad(what, f->name, "expected a list of integers%s", NULL);
+        free(c->signature);
+        c->signature = NULL;
+        c->nsignature = 0;
         int n = cJSON_GetArraySize(v);
         c->signature = calloc((size_t)n + 1, sizeof *c->signature);
         if (!c->signature) return bs_error_set(BS_ENOMEM, "signature");

@@ -122,6 +122,8 @@ static void t_wrong_values(void **state)
     expect_refused("{" REQ ", \"synth_clk_period_ns\": -1}", "synth_clk_period_ns");
     expect_refused("{" REQ ", \"output_dir\": null}", "output_dir");
     expect_refused("{" REQ ", \"brainsmith_user_steps\": {\"step_tidy_up\": [\"true\"]}}", "brainsmith_user_steps");
+    expect_refused("{" REQ ", \"brainsmith_user_steps\": {\"u\": {\"transforms\": [\"Nope\"]}}}", "Nope");
+    expect_refused("{" REQ ", \"steps\": [\"step_tidy_up\"], \"steps\": [1]}", "steps");   /* repeated key: last wins */
 }
 
 static void t_parts(void **state)

@@ -139,8 +139,10 @@ static int ex_pool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *
     int nk, no;
     if (bs_ir_attr_get_ints(n, "KernelSize", &ks, &nk) || bs_ir_attr_get_ints(n, "OutImgDims", &od, &no))
         return bs_error_set(BS_EINVAL, "%s: Pool attributes missing", bs_ir_node_desc(n));
-    if (strcmp(bs_ir_attr_str(n, "Function", "MaxPool"), "MaxPool"))
-        return bs_error_set(BS_EUNSUPPORTED, "%s: only MaxPool is executed natively", bs_ir_node_desc(n));
+    bool avg = !strcmp(bs_ir_attr_str(n, "Function", "MaxPool"), "QuantAvgPool");
+    if (!avg && strcmp(bs_ir_attr_str(n, "Function", "MaxPool"), "MaxPool"))
+        return bs_error_set(BS_EUNSUPPORTED, "%s: unknown Pool Function", bs_ir_node_desc(n));
+    double div = ldexp(1.0, (int)bs_ir_attr_int(n, "Size", 0));
     int64_t C = bs_ir_attr_int(n, "Channels", 0), K = 1, OH = od[0], OW = no > 1 ? od[1] : od[0];
     for (int i = 0; i < nk; i++) K *= ks[i];
     const bs_value *x = in[0];
@@ -152,9 +154,10 @@ static int ex_pool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *
             double m = bs_value_get(x, (px * K) * C + c);
             for (int64_t q = 1; q < K; q++) {
                 double v = bs_value_get(x, (px * K + q) * C + c);
-                if (v > m) m = v;
+                if (avg) m += v;
+                else if (v > m) m = v;
             }
-            bs_value_set(o, px * C + c, m);
+            bs_value_set(o, px * C + c, avg ? floor(nearbyint(m) / div) : m);
         }
     return 0;
 }

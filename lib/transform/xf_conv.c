@@ -336,19 +336,38 @@ int xf_InferPool(bs_xform_ctx *x, bool *changed)
     bs_ir_graph *g = x->g;
     for (int k = 0; k < g->nnodes; k++) {
         bs_ir_node *n = g->nodes[k];
-        bool nhwc = is_op(n, "MaxPoolNHWC");
-        if (!nhwc && !is_op(n, "MaxPool")) continue;
+        bool qap = is_op(n, "QuantAvgPool2d");
+        bool nhwc = is_op(n, "MaxPoolNHWC") || (qap && !strcmp(bs_ir_attr_str(n, "data_layout", "NCHW"), "NHWC"));
+        if (!nhwc && !qap && !is_op(n, "MaxPool")) continue;
         bs_ir_tensor *in = n->inputs[0], *out = n->outputs[0];
         if (in->rank != 4 || !bs_dt_is_integer(in->dtype)) continue;
         const int64_t *ks, *st;
         int nk, ns;
-        if (bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nk) < 0 || nk != 2) continue;
-        if (bs_ir_attr_get_ints(n, "strides", &st, &ns) < 0 || ns != 2) { st = ks; ns = 2; }
+        int64_t qk[2], qs[2];
+        if (qap) {
+            qk[0] = qk[1] = bs_ir_attr_int(n, "kernel", 0);
+            qs[0] = qs[1] = bs_ir_attr_int(n, "stride", 0);
+            ks = qk;
+            st = qs;
+        } else {
+            if (bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nk) < 0 || nk != 2) continue;
+            if (bs_ir_attr_get_ints(n, "strides", &st, &ns) < 0 || ns != 2) { st = ks; ns = 2; }
+        }
         if (ks[0] < st[0] || ks[1] < st[1]) continue;
         int64_t pad[4] = {0, 0, 0, 0};
         const int64_t *pp;
         int np;
-        if (!nhwc && bs_ir_attr_get_ints(n, "pads", &pp, &np) == 0 && np == 4) for (int i = 0; i < 4; i++) pad[i] = pp[i];
+        if (!nhwc && !qap && bs_ir_attr_get_ints(n, "pads", &pp, &np) == 0 && np == 4) for (int i = 0; i < 4; i++) pad[i] = pp[i];
+        /* QuantAvgPool2d: accumulator and shift as the QONNX op computes them */
+        int64_t accum = 0, shift = 0;
+        bs_dt odt = in->dtype;
+        if (qap) {
+            int64_t ib = bs_ir_attr_int(n, "ibits", 0), ob = bs_ir_attr_int(n, "obits", 0);
+            double maxv = (ldexp(1.0, (int)ib) - 1) * (double)(ks[0] * ks[1]);
+            for (uint64_t mv = (uint64_t)maxv; mv; mv >>= 1) accum++;
+            shift = accum > ob ? accum - ob : 0;
+            odt = bs_ir_attr_int(n, "signed", 0) ? bs_dt_int((int)ob) : bs_dt_uint((int)ob);
+        }
         int64_t ch, ih, iw, oh, ow;
         if (nhwc) { ih = in->dims[1]; iw = in->dims[2]; ch = in->dims[3]; oh = out->dims[1]; ow = out->dims[2]; }
         else { ch = in->dims[1]; ih = in->dims[2]; iw = in->dims[3]; oh = out->dims[2]; ow = out->dims[3]; }
@@ -377,23 +396,23 @@ int xf_InferPool(bs_xform_ctx *x, bool *changed)
         bs_ir_attr_set_ints(g, im, "stride", s2, 2);
         bs_ir_attr_set_ints(g, im, "kernel_size", k2, 2);
         bs_ir_attr_set_ints(g, im, "pad_amount", pad, 4);
-        bs_ir_attr_set_int(g, im, "pad_value", (int64_t)bs_dt_min(idt));
+        bs_ir_attr_set_int(g, im, "pad_value", qap ? 0 : (int64_t)bs_dt_min(idt));
         bs_ir_attr_set_int(g, im, "depthwise", 1);
         bs_ir_attr_set_str(g, im, "input_shape", shp);
         snprintf(name, sizeof name, "Pool_%s", nname);
         bs_ir_node *pl = bs_ir_node_add(g, "Pool", BS_DOMAIN_FPGADATAFLOW, name, &ic, 1, &pout, 1, nx);
         if (!pl) return bs_error_set(BS_ENOMEM, "InferPool");
         int64_t od[2] = {oh, ow};
-        bs_ir_attr_set_int(g, pl, "AccumBits", 0);
+        bs_ir_attr_set_int(g, pl, "AccumBits", accum);
         bs_ir_attr_set_int(g, pl, "BatchSize", 1);
         bs_ir_attr_set_int(g, pl, "Channels", ch);
-        bs_ir_attr_set_str(g, pl, "Function", "MaxPool");
+        bs_ir_attr_set_str(g, pl, "Function", qap ? "QuantAvgPool" : "MaxPool");
         bs_ir_attr_set_dt(g, pl, "InputDataType", idt);
         bs_ir_attr_set_ints(g, pl, "KernelSize", k2, 2);
         bs_ir_attr_set_ints(g, pl, "OutImgDims", od, 2);
-        bs_ir_attr_set_dt(g, pl, "OutputDataType", idt);
+        bs_ir_attr_set_dt(g, pl, "OutputDataType", odt);
         bs_ir_attr_set_int(g, pl, "PE", ch);
-        bs_ir_attr_set_int(g, pl, "Size", 0);
+        bs_ir_attr_set_int(g, pl, "Size", shift);
         bs_ir_attr_set_str(g, pl, "backend", "fpgadataflow");
         bs_ir_attr_set_str(g, pl, "cpp_interface", "hls_vector");
         if (!nhwc && !transpose(g, pout, out, TO_NCHW, nx)) return bs_error_set(BS_ENOMEM, "InferPool");

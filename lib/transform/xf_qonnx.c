@@ -332,12 +332,95 @@ int xf_ExtractBiasFromConv(bs_xform_ctx *x, bool *changed)
     return 0;
 }
 
+/* FINN's _get_signed_from_upstream: the sign of the Trunc input from the
+ * nearest annotated / quantizing producer. */
+static int upstream_signed(const bs_ir_node *t, bool *sgn)
+{
+    const bs_ir_tensor *in = t->inputs[0];
+    if (in->has_dtype && in->dtype.kind != BS_DT_FLOAT32) { *sgn = bs_dt_signed(in->dtype); return 0; }
+    for (const bs_ir_node *cur = in->producer; cur; cur = cur->ninputs ? cur->inputs[0]->producer : NULL) {
+        if (xf_is_join(cur))
+            return bs_error_set(BS_EUNSUPPORTED, "%s: Datatype Inference for the Trunc node only supports linear "
+                                "nodes in the upstream path.", bs_ir_node_desc(t));
+        const bs_ir_tensor *o = cur->outputs[0];
+        if (o->has_dtype && o->dtype.kind != BS_DT_FLOAT32) { *sgn = bs_dt_signed(o->dtype); return 0; }
+        if (!strcmp(cur->op_type, "MultiThreshold")) {
+            bs_dt d;
+            if (bs_ir_attr_get_dt(cur, "out_dtype", &d) == 0 && d.kind != BS_DT_FLOAT32) { *sgn = bs_dt_signed(d); return 0; }
+        }
+        if (!strcmp(cur->op_type, "BipolarQuant")) { *sgn = true; return 0; }
+        if (!strcmp(cur->op_type, "Quant")) { *sgn = bs_ir_attr_int(cur, "signed", 1); return 0; }
+    }
+    return bs_error_set(BS_EUNSUPPORTED, "%s: Could not infere the Datatype for the Trunc node due to missing upstream "
+                        "nodes.", bs_ir_node_desc(t));
+}
+
+/* AveragePool -> Mul(k*k) -> Trunc(FLOOR)  =>  Div(scale) -> QuantAvgPool2d -> Mul(scale) */
 int xf_AvgPoolAndTruncToQuantAvgPool(bs_xform_ctx *x, bool *changed)
 {
     bs_ir_graph *g = x->g;
-    for (int k = 0; k < g->nnodes; k++)
-        if (!strcmp(g->nodes[k]->op_type, "Trunc"))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: Trunc (AveragePool-Mul-Trunc -> QuantAvgPool2d) is not "
-                                "supported by brainsmith yet", bs_ir_node_desc(g->nodes[k]));
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        if (strcmp(n->op_type, "AveragePool")) continue;
+        bs_ir_node *m = n->outputs[0]->nconsumers == 1 ? n->outputs[0]->consumers[0] : NULL;
+        if (!m || strcmp(m->op_type, "Mul")) continue;
+        bs_ir_node *t = m->outputs[0]->nconsumers == 1 ? m->outputs[0]->consumers[0] : NULL;
+        if (!t || strcmp(t->op_type, "Trunc")) continue;
+        const int64_t *ks, *pads, *st;
+        int nk, np = 0, ns;
+        if (bs_ir_attr_get_ints(n, "kernel_shape", &ks, &nk) < 0 || nk != 2 || ks[0] != ks[1])
+            return bs_error_set(BS_EUNSUPPORTED, "%s: FINN only supports average pooling with 2D square kernels.",
+                                bs_ir_node_desc(n));
+        if (bs_ir_attr_get_ints(n, "pads", &pads, &np) == 0)
+            for (int i = 0; i < np; i++)
+                if (pads[i]) return bs_error_set(BS_EUNSUPPORTED, "%s: FINN dosn't support padding for average pooling.",
+                                                 bs_ir_node_desc(n));
+        if (bs_ir_attr_get_ints(n, "strides", &st, &ns) < 0 || ns != 2 || st[0] != st[1])
+            return bs_error_set(BS_EUNSUPPORTED, "%s: FINN only supports 2D strides with equal values in each direction.",
+                                bs_ir_node_desc(n));
+        int64_t kk = ks[0], stride = st[0];
+        if (!m->inputs[1]->init || m->inputs[1]->init->rank != 0 || xf_scalar(m->inputs[1]) != (double)(kk * kk))
+            return bs_error_set(BS_EUNSUPPORTED, "%s: The Mul node after the AveragePool node must have a static scalar "
+                                "initializer equal to the squared kernel size, in this case %lld.",
+                                bs_ir_node_desc(m), (long long)(kk * kk));
+        if (strcasecmp(bs_ir_attr_str(t, "rounding_mode", "FLOOR"), "FLOOR"))
+            return bs_error_set(BS_EUNSUPPORTED, "%s: The Trunc node must have the rounding_mode set to 'FLOOR'.",
+                                bs_ir_node_desc(t));
+        for (int i = 1; i < t->ninputs; i++)
+            if (!t->inputs[i] || !t->inputs[i]->init)
+                return bs_error_set(BS_EUNSUPPORTED, "%s: All inputs of the Trunc node, except the first, must be "
+                                    "statically initialized.", bs_ir_node_desc(t));
+        if (t->ninputs < 5 || xf_scalar(t->inputs[2]) != 0)
+            return bs_error_set(BS_EUNSUPPORTED, "%s: Finn only supports 0 as the zero point for the Trunc node.",
+                                bs_ir_node_desc(t));
+        if (t->inputs[3]->init->numel != 1 || t->inputs[4]->init->numel != 1)
+            return bs_error_set(BS_EUNSUPPORTED, "%s: Finn only supports scalar bit widths for the Trunc node.",
+                                bs_ir_node_desc(t));
+        int64_t in_bits = (int64_t)xf_scalar(t->inputs[3]), out_bits = (int64_t)xf_scalar(t->inputs[4]);
+        int64_t ibits = (int64_t)floor(log2(ldexp(1.0, (int)in_bits) / (double)(kk * kk)));
+        bool sgn;
+        int rc;
+        if ((rc = upstream_signed(t, &sgn)) < 0) return rc;
+        bs_ir_tensor *scale = t->inputs[1], *xin = n->inputs[0], *out = t->outputs[0];
+        bs_ir_node *nx = bs_ir_node_index(g, t) + 1 < g->nnodes ? g->nodes[bs_ir_node_index(g, t) + 1] : NULL;
+        if ((rc = bs_ir_node_remove(g, n)) < 0 || (rc = bs_ir_node_remove(g, m)) < 0 || (rc = bs_ir_node_remove(g, t)) < 0)
+            return rc;
+        xf_arr sv;
+        if ((rc = xf_arr_get(g, scale, &sv)) < 0) return rc;
+        bs_ir_tensor *s1 = xf_const(g, "qap_scale_div", &sv), *s2 = xf_const(g, "qap_scale_mul", &sv);
+        bs_ir_tensor *d = bs_ir_tensor_new(g, "qap_div"), *q = bs_ir_tensor_new(g, "qap_out");
+        if (!s1 || !s2 || !d || !q || !xf_node(g, "Div", "", xin, s1, d, nx)) return bs_error_set(BS_ENOMEM, "QuantAvgPool");
+        bs_ir_node *qp = xf_node(g, "QuantAvgPool2d", BS_DOMAIN_QONNX, d, NULL, q, nx);
+        if (!qp || !xf_node(g, "Mul", "", q, s2, out, nx)) return bs_error_set(BS_ENOMEM, "QuantAvgPool");
+        bs_ir_attr_set_int(g, qp, "stride", stride);
+        bs_ir_attr_set_int(g, qp, "kernel", kk);
+        bs_ir_attr_set_int(g, qp, "ibits", ibits);
+        bs_ir_attr_set_int(g, qp, "obits", out_bits);
+        bs_ir_attr_set_int(g, qp, "signed", sgn);
+        bs_ir_attr_set_str(g, qp, "data_layout", "NCHW");
+        *changed = true;
+        if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
+        return bs_ir_infer_datatypes(g);
+    }
     return 0;
 }

@@ -402,6 +402,64 @@ static void t_eltwise(void **state)
     bs_ir_free(g);
 }
 
+static bs_ir_tensor *sc(bs_ir_graph *g, const char *name, float v)
+{
+    bs_ir_tensor *t = bs_ir_tensor_get(g, name);
+    bs_ir_tensor_set_init_f32(g, t, 0, NULL, &v);
+    return t;
+}
+
+/* Relu -> Quant(u4) -> AveragePool -> Mul(k*k) -> Trunc: QuantAvgPool2d, then
+ * Pool(QuantAvgPool) + Thresholding with NCHW transposes */
+static void t_quantavgpool(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("qap");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *r = bs_ir_tensor_get(g, "r"), *q = bs_ir_tensor_get(g, "q"),
+                 *ap = bs_ir_tensor_get(g, "ap"), *m = bs_ir_tensor_get(g, "m"), *y = bs_ir_tensor_get(g, "y");
+    int64_t d[4] = {1, 4, 8, 8};
+    bs_ir_tensor_set_shape(g, x, 4, d);
+    bs_ir_add_input(g, x);
+    assert_non_null(bs_ir_node_add(g, "Relu", "", "relu", &x, 1, &r, 1, NULL));
+    bs_ir_tensor *qi[4] = {r, sc(g, "qs", 1.0f), sc(g, "qz", 0), sc(g, "qb", 4)};
+    bs_ir_node *qn = bs_ir_node_add(g, "Quant", BS_DOMAIN_QONNX, "quant", qi, 4, &q, 1, NULL);
+    bs_ir_attr_set_int(g, qn, "narrow", 0);
+    bs_ir_attr_set_int(g, qn, "signed", 0);
+    bs_ir_node *an = bs_ir_node_add(g, "AveragePool", "", "avg", &q, 1, &ap, 1, NULL);
+    int64_t k2[2] = {2, 2}, p4[4] = {0, 0, 0, 0};
+    bs_ir_attr_set_ints(g, an, "kernel_shape", k2, 2);
+    bs_ir_attr_set_ints(g, an, "pads", p4, 4);
+    bs_ir_attr_set_ints(g, an, "strides", k2, 2);
+    bs_ir_tensor *mi[2] = {ap, sc(g, "four", 4)};
+    assert_non_null(bs_ir_node_add(g, "Mul", "", "mul", mi, 2, &m, 1, NULL));
+    bs_ir_tensor *ti[5] = {m, sc(g, "ts", 1.0f), sc(g, "tz", 0), sc(g, "tib", 6), sc(g, "tob", 4)};
+    bs_ir_node *tn = bs_ir_node_add(g, "Trunc", BS_DOMAIN_QONNX, "trunc", ti, 5, &y, 1, NULL);
+    bs_ir_attr_set_str(g, tn, "rounding_mode", "FLOOR");
+    bs_ir_add_output(g, y);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 8);
+    for (int64_t i = 0; i < in.numel; i++) bs_value_set(&in, i, bs_value_get(&in, i) * 20 - 3);
+    run(g, &in, &ref);
+    bs_xform_ctx c = {0};
+    c.g = g;
+    c.fpga_part = "xczu7ev-ffvc1156-2-e";
+    c.max_multithreshold_bit_width = 8;
+    static const char *const l[] = {"InferDataTypes", "ConvertQuantActToMultiThreshold", "InferDataTypes",
+                                    "AvgPoolAndTruncToQuantAvgPool", "RemoveIdentityOps", "InferDataTypes",
+                                    "InferDataLayouts", "InferPool", "InferThresholdingLayer", "InferConvInpGen",
+                                    "AbsorbConsecutiveTransposes", "SpecializeLayers", "GiveUniqueNodeNames", NULL};
+    apply_checked(&c, l, &in, &ref, "quantavgpool");
+    const bs_ir_node *p = bs_ir_node_find(g, "Pool_hls_0");
+    if (!p) fail_msg("no Pool_hls_0");
+    assert_string_equal(bs_ir_attr_str(p, "Function", ""), "QuantAvgPool");
+    assert_int_equal(bs_ir_attr_int(p, "Size", -1), 2);
+    bs_value_free(&in);
+    bs_value_free(&ref);
+    bs_ir_free(g);
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -459,7 +517,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise), cmocka_unit_test(t_streaming_maxpool), cmocka_unit_test(t_eltwise),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise), cmocka_unit_test(t_streaming_maxpool), cmocka_unit_test(t_eltwise), cmocka_unit_test(t_quantavgpool),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

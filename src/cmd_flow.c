@@ -222,6 +222,26 @@ static void print_summary(const char *out_dir)
     cJSON_Delete(perf);
 }
 
+/* The estimate summary of an output directory as JSON (NULL when absent). */
+static cJSON *summary_json(const char *out_dir)
+{
+    char p[4096];
+    cJSON *perf = NULL, *res = NULL, *o = cJSON_CreateObject();
+    snprintf(p, sizeof p, "%s/report/estimate_network_performance.json", out_dir);
+    if (bs_json_load_file(p, &perf) == 0) cJSON_AddItemToObject(o, "performance", perf);
+    else bs_error_clear();
+    snprintf(p, sizeof p, "%s/report/estimate_layer_resources.json", out_dir);
+    if (bs_json_load_file(p, &res) == 0) {
+        cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(res, "total");
+        if (t) cJSON_AddItemToObject(o, "resources_total", t);
+        cJSON_Delete(res);
+    } else {
+        bs_error_clear();
+    }
+    if (!cJSON_GetArraySize(o)) { cJSON_Delete(o); return NULL; }
+    return o;
+}
+
 static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
 {
     bs_flow_opts o = {0};
@@ -237,6 +257,12 @@ static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
         cJSON_AddBoolToObject(r, "ok", rc == 0);
         cJSON_AddNumberToObject(r, "seconds", secs);
         if (rc) cJSON_AddStringToObject(r, "error", bs_error_msg());
+        else {
+            char *od = a->output ? strdup(a->output) : bs_flow_config_path(cfg, cfg->output_dir);
+            cJSON *sm = od ? summary_json(od) : NULL;
+            if (sm) cJSON_AddItemToObject(r, "estimates", sm);
+            free(od);
+        }
         char *txt = bs_json_print_py(r, 2);
         puts(txt);
         free(txt);
@@ -331,6 +357,8 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
         bs_task_info_free(&t);
     }
     if (a->json) {
+        cJSON *sm = ok ? summary_json(out_abs) : NULL;
+        if (sm) cJSON_AddItemToObject(res, "estimates", sm);
         char *t = bs_json_print_py(res, 2);
         puts(t);
         free(t);

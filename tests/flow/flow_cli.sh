@@ -177,6 +177,23 @@ for wa in "1 1" "4 4"; do
     [ -s cnvout$1$2/report/estimate_network_performance.json ] || fail "cnv w$1a$2 reports"
 done
 
+# ApplyConfig "Defaults" ([value, [op types]]) and a specialize_layers_config_file
+cat > defaults.json <<JSON
+{"Defaults": {"ram_style": ["distributed", ["MVAU_hls"]], "PE": [2, "all"]}}
+JSON
+"$B" build ex.onnx --local --folding defaults.json --output dout > /dev/null || fail "Defaults folding"
+"$B" model info dout/intermediate_models/step_apply_folding_config.onnx --json > dinfo.json || fail "model info"
+grep -q '"MVAU_hls_0"' dout/report/estimate_layer_cycles.json || fail "Defaults: names"
+grep -aq 'distributed' dout/intermediate_models/step_apply_folding_config.onnx || fail "Defaults: ram_style applied"
+"$B" build ex.onnx --local --output dout0 > /dev/null || fail "no folding"
+cmp -s dout/report/estimate_layer_cycles.json dout0/report/estimate_layer_cycles.json && fail "Defaults: PE=2 changes cycles"
+echo '{"Defaults": {}, "MVAU_0": {"preferred_impl_style": "rtl"}, "MVAU_1": {"preferred_impl_style": "bogus"}}' > spec_bad.json
+echo "{\"output_dir\": \"sbad\", \"synth_clk_period_ns\": 10, \"board\": \"Pynq-Z1\", \"generate_outputs\": [\"estimate_reports\"],
+ \"specialize_layers_config_file\": \"spec_bad.json\", \"steps\": [\"step_qonnx_to_finn\", \"step_tidy_up\", \"step_streamline\",
+ \"step_convert_to_hw\", \"step_create_dataflow_partition\", \"step_specialize_layers\"]}" > sbad.json
+"$B" build ex.onnx --local --config sbad.json >/dev/null 2>err.txt; [ $? -eq 1 ] || fail "bad preferred_impl_style"
+grep -q "preferred_impl_style" err.txt || fail "bad preferred_impl_style named: $(cat err.txt)"
+
 # verify_steps on the FINN test data (bit-exact at every point)
 if [ -n "${BS_SHARED_DATA:-}" ] && [ -d "$BS_SHARED_DATA" ]; then
     TD=$BS_SHARED_DATA/finn_build/tfc_w1a1_finn_testdata
@@ -186,5 +203,10 @@ if [ -n "${BS_SHARED_DATA:-}" ] && [ -d "$BS_SHARED_DATA" ]; then
         grep -q "Verification for $v : SUCCESS" vout/build_dataflow.log || fail "verification $v"
         [ -e "vout/verification_output/verify_${v}_0_SUCCESS.npy" ] || fail "verification output $v"
     done
+    # the finn-examples specialize-layers file on the BipolarQuant TFC
+    "$B" build "$BS_SHARED_DATA/models/tfc_w1a1_qonnx.onnx" --local --board Pynq-Z1 \
+        --folding "$BS_SHARED_DATA/finn_build/finn_examples_bnn_pynq/folding_config/tfc-w1a1_folding_config.json" \
+        --output sout > s.txt 2>&1 || fail "tfc-w1a1 with folding: $(cat s.txt)"
+    grep -q '"MVAU_hls_0": 64' sout/report/estimate_layer_cycles.json || fail "tfc-w1a1 folding applied"
 fi
 echo OK

@@ -165,9 +165,14 @@ int bs_flow_write_estimate_reports(bs_flow_ctx *ctx)
         cJSON *arr = cJSON_CreateArray();
         for (int i = 0; i < na; i++) cJSON_AddItemToArray(arr, cost_json(&alts[i]));
         cJSON_AddItemToObject(alt, n->name, arr);
-        /* FINN's res_estimation_complete leaves the last alternative set */
-        if (na == 2 && !strncmp(n->op_type, "MVAU", 4)) bs_ir_attr_set_str(g, n, "resType", "lut");
-        if (na == 2 && !strncmp(n->op_type, "VVAU", 4)) bs_ir_attr_set_str(g, n, "resType", "lut");
+        /* FINN's res_estimation_complete restores the attribute it varied with
+         * set_nodeattr(get_nodeattr(...)), which writes the default explicitly */
+        const char *varied = !strncmp(n->op_type, "MVAU", 4) || !strncmp(n->op_type, "VVAU", 4) ? "resType"
+                             : !strncmp(n->op_type, "ConvolutionInputGenerator", 25) ? "ram_style" : NULL;
+        if (varied && !bs_ir_attr_find(n, varied)) {
+            const char *def = bs_knode_get_str(&kn, varied);
+            if (def) bs_ir_attr_set_str(g, n, varied, def);
+        }
     }
     cJSON_AddItemToObject(ops, "total", aggregate(ops));
     cJSON_AddItemToObject(res, "total", aggregate(res));

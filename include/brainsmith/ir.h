@@ -8,9 +8,10 @@
  * functions below, which keep the producer/consumer links, the name index
  * and the graph input/output lists consistent (facts without links may be
  * assigned directly: t->elem_type, n->user, arena strings for the
- * doc_string fields).  Strings handed to the API
- * are copied into the arena; pointers returned stay valid until bs_ir_free
- * (removed nodes/tensors stay allocated, only unlinked).
+ * doc_string fields).  Strings handed to the API are copied into the arena;
+ * pointers returned stay valid until bs_ir_free (removed nodes/tensors stay
+ * allocated, only unlinked).  After edits, run bs_ir_infer again to refresh
+ * shapes and datatypes.
  *
  * Model of the graph
  * - Tensors are unique by name.  A tensor has an ONNX element type, a shape

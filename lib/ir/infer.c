@@ -183,7 +183,9 @@ int bs_ir_infer_shapes(bs_ir_graph *g)
     if (rc) return rc;
     for (int i = 0; i < g->nnodes; i++) {
         bs_ir_node *n = g->nodes[i];
+        if (!n->noutputs) continue;   /* nothing to infer (and rules may use output 0) */
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
+        for (int k = 0; k < n->noutputs; k++) n->outputs[k]->known = NULL;   /* no stale values */
         rc = d->infer_shape(g, n);
         if (rc) return bs_error_wrap(rc, "shape inference");
         eval_known(g, n);
@@ -195,6 +197,7 @@ int bs_ir_infer_datatypes(bs_ir_graph *g)
 {
     for (int i = 0; i < g->nnodes; i++) {
         bs_ir_node *n = g->nodes[i];
+        if (!n->noutputs) continue;
         const bs_ir_opdef *d = bs_ir_op_lookup(n->domain, n->op_type);
         int rc = (d && d->infer_dtype) ? d->infer_dtype(g, n) : bs_ir__dt_keep(g, n);
         if (rc) return bs_error_wrap(rc, "datatype inference");

@@ -163,6 +163,32 @@ static void test_unsupported_and_inference_errors(void **st)
     bs_ir_free(g);
 }
 
+/* Regression (libFuzzer, UBSan): a node without outputs is skipped by
+ * inference and refused by the executor, not dereferenced. */
+static void test_node_without_outputs(void **st)
+{
+    (void)st;
+    uint8_t *buf;
+    size_t len;
+    bs_ir_graph *g;
+    base_bytes(&buf, &len);
+    assert_int_equal(bs_ir_load_mem(buf, len, "ok", &g), 0);
+    free(buf);
+    const char *ops[] = {"QuantizeLinear", "Sign", "Add", "DequantizeLinear", "TopK"};
+    for (int i = 0; i < 5; i++) {
+        bs_ir_tensor *in2[2] = {g->tensors[0], g->tensors[0]};
+        assert_non_null(bs_ir_node_add(g, ops[i], "", NULL, in2, 2, NULL, 0, NULL));
+    }
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_value x = {0}, out[1];
+    int64_t d[2] = {1, 4};
+    assert_int_equal(bs_value_alloc(&x, BS_ELEM_FLOAT, 2, d), 0);
+    assert_true(bs_exec_graph_once(g, &x, 1, out) < 0);
+    assert_non_null(strstr(bs_error_msg(), "has no output 0"));
+    bs_value_free(&x);
+    bs_ir_free(g);
+}
+
 /* ONNX allows repeated node names: both nodes load, the first is found by
  * name, and removing the second does not drop the first from the index. */
 static void test_duplicate_node_names(void **st)
@@ -264,7 +290,7 @@ int main(void)
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_bytes_errors),
         cmocka_unit_test(test_unsupported_and_inference_errors), cmocka_unit_test(test_exec_input_errors),
         cmocka_unit_test(test_nan_weights), cmocka_unit_test(test_resize_empty_axis),
-        cmocka_unit_test(test_duplicate_node_names),
+        cmocka_unit_test(test_duplicate_node_names), cmocka_unit_test(test_node_without_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,6 +389,38 @@ static void test_batch_and_equivalence(void **st)
     bs_ir_free(st_g);
 }
 
+/* A symbolic batch dimension: inference keeps it symbolic, the executor
+ * runs any batch size, rows equal the batch-1 results. */
+static void test_dynamic_batch(void **st)
+{
+    (void)st;
+    NEED_DATA();
+    bs_ir_graph *g = load_rel("models/tfc_w2a2_qonnx.onnx"), *g1 = load_rel("models/tfc_w2a2_qonnx.onnx");
+    int64_t d[4] = {-1, 1, 28, 28};
+    assert_int_equal(bs_ir_tensor_set_shape(g, g->inputs[0], 4, d), 0);
+    assert_int_equal(bs_ir_infer(g), 0);
+    assert_int_equal(g->outputs[0]->dims[0], -1);
+    assert_int_equal(g->outputs[0]->dims[1], 10);
+    bs_value x = {0}, y[1];
+    char *pi = bs_path_join(data, "finn_build/tfc_w1a1_finn_testdata/input.npy");
+    assert_int_equal(bs_npy_read(pi, &x), 0);   /* [4, 1, 28, 28] */
+    free(pi);
+    assert_int_equal(bs_exec_graph_once(g, &x, 1, y), 0);
+    assert_int_equal(y[0].dims[0], 4);
+    bs_exec_session *s;
+    assert_int_equal(bs_exec_new(g1, &s), 0);
+    bs_value outs[1];
+    assert_int_equal(bs_exec_run_batch(s, &x, 1, outs), 0);   /* 4 runs of batch 1 */
+    assert_int_equal(outs[0].numel, y[0].numel);
+    assert_memory_equal(outs[0].data, y[0].data, sizeof(float) * (size_t)y[0].numel);
+    bs_value_free(&outs[0]);
+    bs_value_free(&y[0]);
+    bs_value_free(&x);
+    bs_exec_free(s);
+    bs_ir_free(g1);
+    bs_ir_free(g);
+}
+
 /* FoldConstants written with the public API: what issue 5 builds on. */
 static int fold_constants(bs_ir_graph *g)
 {
@@ -457,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_tfc_finn_testdata),
         cmocka_unit_test(test_batch_and_equivalence),
         cmocka_unit_test(test_fold_constants_with_public_api),
+        cmocka_unit_test(test_dynamic_batch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

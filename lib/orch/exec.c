@@ -26,7 +26,7 @@
 
 /* Fields of /proc/PID/stat after the comm: 3 state, 5 pgrp, 14-17
  * utime/stime/cutime/cstime, 24 rss (1-based as in proc(5)). */
-static bool read_stat(pid_t pid, long *pgrp, double *cpu_s, int64_t *rss_kb)
+static bool read_stat(pid_t pid, long *pgrp, double *cpu_s, int64_t *rss_kb, int64_t *start)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -43,9 +43,11 @@ static bool read_stat(pid_t pid, long *pgrp, double *cpu_s, int64_t *rss_kb)
     unsigned long long ut, st;
     long long cut, cst;
     long rss;
+    unsigned long long t0;
     if (!p || sscanf(p + 2, "%c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d "
-                            "%*u %*u %ld", &state, pgrp, &ut, &st, &cut, &cst, &rss) != 7)
+                            "%llu %*u %ld", &state, pgrp, &ut, &st, &cut, &cst, &t0, &rss) != 8)
         return false;
+    *start = (int64_t)t0;
     static long tick, page_kb;
     if (!tick) {
         tick = sysconf(_SC_CLK_TCK);
@@ -56,16 +58,20 @@ static bool read_stat(pid_t pid, long *pgrp, double *cpu_s, int64_t *rss_kb)
     return true;
 }
 
-/* Usage of the task's process group by walking its process tree through
- * /proc/PID/task/TID/children: cost proportional to the group, not to
+/* Usage of the task's processes by walking its process tree through
+ * /proc/PID/task/TID/children: cost proportional to the task, not to
  * every process of the machine (bs_proc_group_usage scans all of /proc,
  * ~1 ms on a busy host, which at 2 Hz was most of the monitoring cost).
- * Members that left the tree (double-forked daemons) are not seen here;
- * the supervisor kills the whole group at the end anyway.  Returns false
- * if the walk is not possible (no children files, leader gone). */
-static bool tree_usage(pid_t leader, bs_usage *u)
+ * Every descendant counts, also one that moved to a process group of its
+ * own (tools that setsid() a helper); those are remembered in a->escaped
+ * so that kills reach them too.  Processes that left the tree entirely
+ * (double-forked daemons) are not seen here; the supervisor kills the
+ * task's group at the end anyway.  Returns false if the walk is not
+ * possible (no children files, leader gone). */
+static bool tree_usage(run_att *a, pid_t leader, bs_usage *u)
 {
     memset(u, 0, sizeof *u);
+    a->nescaped = 0;
     pid_t stack[512];
     int sp = 0;
     stack[sp++] = leader;
@@ -73,16 +79,19 @@ static bool tree_usage(pid_t leader, bs_usage *u)
         pid_t pid = stack[--sp];
         long pgrp;
         double cpu;
-        int64_t rss;
-        if (!read_stat(pid, &pgrp, &cpu, &rss)) {
+        int64_t rss, start;
+        if (!read_stat(pid, &pgrp, &cpu, &rss, &start)) {
             if (pid == leader)
                 return false;
             continue;
         }
-        if (pgrp == (long)leader) {
-            u->cpu_s += cpu;
-            u->rss_kb += rss;
-            u->nprocs++;
+        u->cpu_s += cpu;
+        u->rss_kb += rss;
+        u->nprocs++;
+        if (pgrp != (long)leader && a->nescaped < (int)(sizeof a->escaped / sizeof a->escaped[0])) {
+            a->escaped[a->nescaped].pid = pid;
+            a->escaped[a->nescaped].ticks = start;
+            a->nescaped++;
         }
         char dir[64];
         snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
@@ -123,7 +132,7 @@ void run_att_sample(run_att *a, int64_t mono)
     if (a->task_pid <= 0)
         return;
     bs_usage u;
-    if ((tree_usage(a->task_pid, &u) || bs_proc_group_usage(a->task_pid, &u) == 0) && u.nprocs > 0) {
+    if ((tree_usage(a, a->task_pid, &u) || bs_proc_group_usage(a->task_pid, &u) == 0) && u.nprocs > 0) {
         if (u.rss_kb > a->peak_kb)
             a->peak_kb = u.rss_kb;
         if (u.cpu_s > a->cpu_s)
@@ -138,6 +147,11 @@ void run_att_signal(run_att *a, int sig)
     if (a->task_pid > 0 && kill(-a->task_pid, sig) < 0 && errno != ESRCH)
         BS_WARN("task %lld: kill(-%d, %d): %s", (long long)a->task_id, (int)a->task_pid, sig,
                 strerror(errno));
+    /* Descendants in process groups of their own, seen by the last sample
+     * (start ticks guard against a re-used pid). */
+    for (int i = 0; i < a->nescaped; i++)
+        if (bs_proc_start_ticks(a->escaped[i].pid) == a->escaped[i].ticks)
+            kill(a->escaped[i].pid, sig);
 }
 
 /* Decides whether a (not yet killed) attempt must be stopped now. */

@@ -65,9 +65,13 @@ typedef struct orch_result {
     int64_t end_ms;
 } orch_result;
 
+/* Lost attempts after which a task fails instead of running again. */
+#define ORCH_MAX_LOST 5
+
 /* Records attempt n of task id and moves the task on: succeeded, retry-wait
- * (class retried and budget left), ready again (lost: not charged),
- * cancelled (cancel requested) or failed; dependents follow. */
+ * (class retried and budget left), ready again (lost: not charged, up to
+ * ORCH_MAX_LOST times), cancelled (cancel requested) or failed; dependents
+ * follow. */
 int orch_attempt_finish(orch_tx *tx, int64_t id, int n, const orch_result *r);
 
 /* Column helpers. */

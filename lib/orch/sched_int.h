@@ -26,6 +26,8 @@ typedef struct run_att {
     int64_t next_flush;         /* mono ms: usage written to attempts */
     double cpu_s;
     int64_t peak_kb, last_rss_kb;
+    struct { pid_t pid; int64_t ticks; } escaped[16];  /* descendants outside the group */
+    int nescaped;
     const char *kill_reason;    /* "oom", "timeout", "cancelled" once decided */
     bool kill_persisted;
     int64_t term_mono;          /* when SIGTERM went out (0 = not yet) */

@@ -394,8 +394,32 @@ int orch_attempt_finish(orch_tx *tx, int64_t id, int n, const orch_result *r)
         rc = orch_transition(tx, id, BS_TASK_CANCELLED, extra, NULL);
         return rc ? rc : orch_deps_failed(tx, id);
     }
-    if (r->cls == BS_FAIL_LOST)
-        return orch_transition(tx, id, BS_TASK_READY, extra, NULL);
+    if (r->cls == BS_FAIL_LOST) {
+        /* Not the task's fault, so not charged; but a task whose attempts
+         * keep getting lost (its supervisor killed again and again) must
+         * not loop forever. */
+        int lost = 0;
+        if ((rc = bs_db_prepare(db, "SELECT count(*) FROM attempts WHERE task_id=? AND fail_class='lost'", &st)))
+            return rc;
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            lost = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (lost < ORCH_MAX_LOST)
+            return orch_transition(tx, id, BS_TASK_READY, extra, NULL);
+        char why[96];
+        snprintf(why, sizeof why, "%d attempts were lost (their supervisors died); giving up", lost);
+        if ((rc = bs_db_prepare(db, "UPDATE tasks SET reason=? WHERE id=?", &st)))
+            return rc;
+        sqlite3_bind_text(st, 1, why, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = bs_db_error(db, "recording failure");
+        sqlite3_finalize(st);
+        if (rc == 0)
+            rc = orch_transition(tx, id, BS_TASK_FAILED, extra, NULL);
+        return rc ? rc : orch_deps_failed(tx, id);
+    }
     if ((t.p.retry_on & BS_FAIL_BIT(r->cls)) && tries < t.p.max_attempts) {
         double u = (double)(bs_random_u64() >> 11) / 9007199254740992.0;
         int64_t delay = orch_backoff_ms(&t.p, tries, u);

@@ -132,6 +132,49 @@ static void test_cancel_running_with_grandchildren(void **state)
     free(pidfile);
 }
 
+/* A descendant that moved to a session (process group) of its own is
+ * still counted and still stopped by a cancel. */
+static void test_cancel_reaches_escaped_child(void **state)
+{
+    otest *t = *state;
+    char *pidfile = bs_path_join(t->dir, "escaped");
+    char line[600];
+    snprintf(line, sizeof line, "setsid sleep 60 & echo $! > '%s'; sleep 60", pidfile);
+    int64_t id = otest_submit(t, "escaper", line, BS_PRIO_NORMAL);
+    bs_sched_opts o;
+    otest_opts(&o, 1);
+    bs_sched *s;
+    assert_int_equal(bs_sched_open(t->ws, &o, &s), 0);
+    pid_t kid[1] = {0};
+    for (int i = 0; i < 500 && read_pids(pidfile, kid, 1) < 1; i++) {
+        bool idle;
+        assert_int_equal(bs_sched_step(s, 20, &idle), 0);
+    }
+    assert_true(kid[0] > 0);
+    /* Let a few samples see it in its own group. */
+    int64_t until = bs_now_mono_ms() + 300;
+    while (bs_now_mono_ms() < until) {
+        bool idle;
+        assert_int_equal(bs_sched_step(s, 20, &idle), 0);
+    }
+    char path[64], *stat;
+    size_t len;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)kid[0]);
+    assert_int_equal(bs_read_file(path, &stat, &len), 0);
+    int pgrp = 0;
+    sscanf(strrchr(stat, ')') + 2, "%*c %*d %d", &pgrp);
+    free(stat);
+    assert_int_equal(pgrp, kid[0]);                  /* really outside the task's group */
+    assert_int_equal(bs_orch_cancel(t->ws, id, NULL), 0);
+    assert_int_equal(bs_sched_run(s, &id, 1, false), 0);
+    bs_sched_close(s, false);
+    assert_int_equal(otest_state(t, id), BS_TASK_CANCELLED);
+    for (int i = 0; i < 100 && bs_proc_alive(kid[0]); i++)
+        bs_sleep_ms(20);
+    assert_false(bs_proc_alive(kid[0]));
+    free(pidfile);
+}
+
 static void test_usage_env_cwd_logs(void **state)
 {
     otest *t = *state;
@@ -267,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oom_kill, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_timeout, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_running_with_grandchildren, otest_setup, otest_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_reaches_escaped_child, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_usage_env_cwd_logs, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_readopt_after_detach, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_lost_supervisor, otest_setup, otest_teardown),

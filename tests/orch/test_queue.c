@@ -7,6 +7,7 @@
 #include "orch_test.h"
 
 #include "brainsmith/db.h"
+#include "orch_int.h"           /* white-box: finishing attempts directly */
 
 #include <fcntl.h>
 
@@ -209,6 +210,34 @@ static void test_events_bus_and_table(void **state)
     assert_int_equal(bs_orch_events_last(t->ws, &after), 0);
     bs_bus_unsubscribe(t->ws->bus, att);
     assert_int_equal(after, before + 1);
+}
+
+/* Lost attempts are not charged, but a task cannot be lost forever. */
+static void test_lost_attempts_bounded(void **state)
+{
+    otest *t = *state;
+    bs_task_spec s;
+    otest_spec(&s, "unlucky", "true");
+    s.retry.max_attempts = 1;
+    int64_t id;
+    assert_int_equal(bs_orch_submit(t->ws, &s, &id, NULL), 0);
+    for (int n = 1; n <= ORCH_MAX_LOST; n++) {
+        orch_tx tx;
+        assert_int_equal(orch_begin(t->ws, &tx), 0);
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE tasks SET state='running', attempts=%d WHERE id=%lld;"
+                 "INSERT INTO attempts(task_id,n,state,started_ms) VALUES(%lld,%d,'running',0)",
+                 n, (long long)id, (long long)id, n);
+        assert_int_equal(bs_db_exec(t->ws->db, sql), 0);
+        orch_result r = {.cls = BS_FAIL_LOST, .exit_code = -1, .reason = "supervisor gone"};
+        assert_int_equal(orch_attempt_finish(&tx, id, n, &r), 0);
+        assert_int_equal(orch_commit(&tx), 0);
+        bs_task_info ti;
+        assert_int_equal(bs_orch_task_get(t->ws, id, &ti), 0);
+        assert_int_equal(ti.tries, 0);                   /* never charged */
+        assert_int_equal(ti.state, n < ORCH_MAX_LOST ? BS_TASK_READY : BS_TASK_FAILED);
+        bs_task_info_free(&ti);
+    }
 }
 
 static void test_dependencies(void **state)
@@ -510,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unschedulable_skipped, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_license_and_memory_limits, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_events_bus_and_table, otest_setup, otest_teardown),
+        cmocka_unit_test_setup_teardown(test_lost_attempts_bounded, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_dependencies, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_retry_revives_dependents, otest_setup, otest_teardown),
         cmocka_unit_test_setup_teardown(test_cycles_refused, otest_setup, otest_teardown),

@@ -11,11 +11,12 @@ const bs_exec_op *bs_exec__misc_ops(int *count);
 
 /* Error naming the node. */
 int bs_exec__fail(const bs_ir_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Requires input i to be present (else BS_EINVAL naming the node). */
+/* Requires inputs 0..i to be present (else BS_EINVAL naming the node). */
 #define NEED_IN(n, in, nin, i)                                                         \
     do {                                                                               \
-        if ((i) >= (nin) || !(in)[i])                                                  \
-            return bs_exec__fail((n), "input %d is missing", (int)(i));                \
+        for (int need_ = 0; need_ <= (int)(i); need_++)                                \
+            if (need_ >= (nin) || !(in)[need_])                                        \
+                return bs_exec__fail((n), "input %d is missing", need_);               \
     } while (0)
 /* Integer values of a (small) input; -1 when too many. */
 int bs_exec__ints(const bs_value *v, int64_t *out, int max);

@@ -22,6 +22,7 @@ static int sh_unary(bs_ir_graph *g, bs_ir_node *n)
 static int broadcast(const bs_ir_node *n, int64_t *out, int *orank)
 {
     int r = 0;
+    if (n->ninputs < 1) return bad(n, "no inputs");
     for (int i = 0; i < n->ninputs; i++) {
         NEED_RANK(n, i);
         if (n->inputs[i]->rank > r) r = n->inputs[i]->rank;

@@ -189,6 +189,33 @@ static void test_node_without_outputs(void **st)
     bs_ir_free(g);
 }
 
+/* Regression (libFuzzer, UBSan): nodes without inputs, or with the first
+ * input omitted (""), fail with an error naming the node. */
+static void test_node_missing_inputs(void **st)
+{
+    (void)st;
+    bs_ir_graph *g = bs_ir_new("noin");
+    bs_ir_tensor *y = bs_ir_tensor_get(g, "y");
+    assert_non_null(bs_ir_node_add(g, "Sub", "", "sub", NULL, 0, &y, 1, NULL));
+    assert_int_equal(bs_ir_add_output(g, y), 0);
+    expect(bs_ir_infer(g), BS_EINVAL, "'sub' (Sub)");
+    bs_ir_free(g);
+    g = bs_ir_new("omitted");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x");
+    y = bs_ir_tensor_get(g, "y");
+    int64_t d[1] = {3};
+    assert_int_equal(bs_ir_tensor_set_shape(g, x, 1, d), 0);
+    assert_int_equal(bs_ir_add_input(g, x), 0);
+    bs_ir_tensor *ins[3] = {NULL, x, x};
+    assert_non_null(bs_ir_node_add(g, "Where", "", "w", ins, 3, &y, 1, NULL));
+    assert_int_equal(bs_ir_add_output(g, y), 0);
+    bs_value v = {0}, out[1];
+    assert_int_equal(bs_value_alloc(&v, BS_ELEM_FLOAT, 1, d), 0);
+    expect(bs_exec_graph_once(g, &v, 1, out), BS_EINVAL, "input 0 is missing");
+    bs_value_free(&v);
+    bs_ir_free(g);
+}
+
 /* ONNX allows repeated node names: both nodes load, the first is found by
  * name, and removing the second does not drop the first from the index. */
 static void test_duplicate_node_names(void **st)
@@ -291,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_unsupported_and_inference_errors), cmocka_unit_test(test_exec_input_errors),
         cmocka_unit_test(test_nan_weights), cmocka_unit_test(test_resize_empty_axis),
         cmocka_unit_test(test_duplicate_node_names), cmocka_unit_test(test_node_without_outputs),
+        cmocka_unit_test(test_node_missing_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

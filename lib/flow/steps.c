@@ -8,6 +8,7 @@
 
 #include "brainsmith/error.h"
 #include "flow_int.h"
+#include "hwsteps.h"
 
 static const bs_step_def steps[] = {
     {"step_qonnx_to_finn", bs_step_qonnx_to_finn, NULL,
@@ -30,17 +31,17 @@ static const bs_step_def steps[] = {
      "MinimizeWeightBitWidth, MinimizeAccumulatorWidth, RoundAndClipThresholds", 0},
     {"step_generate_estimate_reports", bs_step_generate_estimate_reports, NULL,
      "report/estimate_layer_*.json, estimate_network_performance.json, op_and_param_counts.json", 0},
-    {"step_hw_codegen", NULL, "vitis_hls (PrepareIP: HLS C++ / RTL templates)",
-     "generate per-node HLS/RTL sources", 0},
+    {"step_hw_codegen", bs_hwstep_hw_codegen, NULL,
+     "per-node Verilog + memory-init files (lib/rtl) -> hw_codegen/", 0},
     {"step_hw_ipgen", NULL, "vitis_hls (HLSSynthIP)", "synthesise per-node IP", 0},
-    {"step_set_fifo_depths", bs_step_set_fifo_depths, "vivado+xsim (FIFO simulation, auto_fifo_depths=true)",
-     "InsertDWC + InsertFIFO, final_hw_config.json (native with auto_fifo_depths=false)", 0},
-    {"step_create_stitched_ip", bs_step_gated, "vivado (IP integrator)", "stitch the IP (stitched_ip)",
+    {"step_set_fifo_depths", bs_hwstep_set_fifo_depths, NULL,
+     "DWC + FIFO insertion, native FIFO sizing on the cycle model (auto_fifo_depths), final_hw_config.json", 0},
+    {"step_create_stitched_ip", bs_hwstep_create_stitched_ip, NULL, "stitched Verilog top (stitched_ip) -> stitched_ip/",
      BS_OUT_STITCHED_IP},
-    {"step_measure_rtlsim_performance", bs_step_gated, "vivado xsim / verilator",
-     "rtlsim throughput (rtlsim_performance)", BS_OUT_RTLSIM_PERFORMANCE},
-    {"step_out_of_context_synthesis", bs_step_gated, "vivado (synthesis)", "out-of-context synthesis (out_of_context_synth)",
-     BS_OUT_OOC_SYNTH},
+    {"step_measure_rtlsim_performance", bs_hwstep_measure_rtlsim_performance, NULL,
+     "Verilator rtlsim, bit-exact vs the executor (rtlsim_performance)", BS_OUT_RTLSIM_PERFORMANCE},
+    {"step_out_of_context_synthesis", bs_hwstep_out_of_context_synthesis, NULL,
+     "Yosys synth_xilinx / synth_ice40 by part (out_of_context_synth)", BS_OUT_OOC_SYNTH},
     {"step_synthesize_bitfile", bs_step_gated, "vivado / vitis v++", "bitfile (bitfile)", BS_OUT_BITFILE},
     {"step_make_driver", bs_step_gated, "finn driver generator (PYNQ / C++)", "host driver (pynq_driver, cpp_driver)",
      BS_OUT_PYNQ_DRIVER | BS_OUT_CPP_DRIVER},
@@ -49,6 +50,8 @@ static const bs_step_def steps[] = {
     {"step_deployment_package", bs_step_gated, "bitfile + driver (run their steps first)",
      "deploy/ package (deployment_package)", BS_OUT_DEPLOYMENT_PACKAGE},
     {"step_loop_rolling", NULL, "finn MLO loop rolling (not implemented)", "[dev 2026] multi-layer offload", 0},
+    {"step_ice40_bitstream", bs_hwstep_ice40_bitstream, NULL,
+     "[brainsmith] iCE40 synth + nextpnr + icepack + icetime: bitfile/<top>.bin, report/ice40_pnr.json", 0},
     {"step_transpose_decomposition", bs_step_transpose_decomposition, NULL,
      "[dev 2026] Shuffle decomposition (no-op without Shuffle nodes)", 0},
 };
@@ -84,6 +87,7 @@ bool bs_flow_step_native(const bs_flow_config *cfg, const char *name)
     const bs_step_def *d = bs_step_find(name);
     if (!d) return true;                       /* user steps */
     if (!d->fn) return false;
+    if (!d->backend) return true;             /* native (incl. the open-tool backend steps) */
     if (d->product) return !(cfg->generate_outputs & d->product);
     if (!strcmp(name, "step_set_fifo_depths")) return !cfg->auto_fifo_depths;
     return true;

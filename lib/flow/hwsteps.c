@@ -142,12 +142,13 @@ static int net_build(bs_flow_ctx *ctx, hw_net *h)
     for (int k = 0; k < g->nnodes; k++) {
         const bs_ir_node *n = g->nodes[k];
         if (!is_hw(n))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: node %s (%s) is not a hardware node; run it on the "
-                                "dataflow partition (step_create_dataflow_partition)", ctx->step, n->name, n->op_type);
+            return bs_error_set(BS_EUNSUPPORTED, "node %s (%s) is not a hardware node; run it on the "
+                                "dataflow partition (step_create_dataflow_partition)", n->name, n->op_type);
+        if (!bs_rtl_gen_find(n->op_type))
+            return bs_error_set(BS_EUNSUPPORTED, "node %s (%s): no RTL generator for this kernel (see `brainsmith "
+                                "rtl kernels`)", n->name, n->op_type);
         bs_knode kn;
-        if ((rc = bs_xform_knode(n, &kn)) < 0)
-            return bs_error_set(BS_EUNSUPPORTED, "%s: node %s (%s): no RTL generator for this kernel", ctx->step,
-                                n->name, n->op_type);
+        if ((rc = bs_xform_knode(n, &kn)) < 0) return rc;
         int64_t cyc = 0;
         if (bs_knode_cycles(&kn, &cyc) == 0 && cyc > h->est_max_cycles) {
             h->est_max_cycles = cyc;
@@ -156,7 +157,7 @@ static int net_build(bs_flow_ctx *ctx, hw_net *h)
         const bs_ir_tensor *in0 = n->ninputs ? n->inputs[0] : NULL;
         if (h->n == 0 && in0 && !bs_dt_is_integer(in0->dtype)) {
             if (h->host_prefix != k)
-                return bs_error_set(BS_EUNSUPPORTED, "%s: node %s (%s) has a non-integer input", ctx->step, n->name,
+                return bs_error_set(BS_EUNSUPPORTED, "node %s (%s) has a non-integer input", n->name,
                                     n->op_type);
             h->host_prefix++;
             prev = n->noutputs ? n->outputs[0] : NULL;
@@ -165,12 +166,14 @@ static int net_build(bs_flow_ctx *ctx, hw_net *h)
             continue;
         }
         if (prev && in0 != prev)
-            return bs_error_set(BS_EUNSUPPORTED, "%s: node %s (%s) does not consume the previous node's output; only "
-                                "linear chains are supported", ctx->step, n->name, n->op_type);
+            return bs_error_set(BS_EUNSUPPORTED, "node %s (%s) does not consume the previous node's output; only "
+                                "linear chains are supported", n->name, n->op_type);
         bs_rtl_node *r = &h->chain[h->n];
-        if ((rc = bs_rtl_node_from_knode(&kn, r)) < 0)
-            return bs_error_set(BS_EUNSUPPORTED, "%s: node %s (%s): %s", ctx->step, n->name, n->op_type,
-                                bs_error_msg());
+        if ((rc = bs_rtl_node_from_knode(&kn, r)) < 0) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", bs_error_msg());
+            return bs_error_set(BS_EUNSUPPORTED, "node %s (%s): %s", n->name, n->op_type, why);
+        }
         const char *op = r->op;
         if (!strncmp(op, "MVAU", 4) || !strncmp(op, "MatrixVectorActivation", 22) ||
             !strncmp(op, "StreamingFCLayer", 16)) {
@@ -194,7 +197,7 @@ static int net_build(bs_flow_ctx *ctx, hw_net *h)
         prev = n->noutputs ? n->outputs[0] : NULL;
         h->hw_out = prev;
     }
-    if (!h->n) return bs_error_set(BS_EUNSUPPORTED, "%s: the model has no hardware node with an integer input", ctx->step);
+    if (!h->n) return bs_error_set(BS_EUNSUPPORTED, "the model has no hardware node with an integer input");
     return 0;
 }
 
@@ -228,7 +231,7 @@ static int design_build(bs_flow_ctx *ctx, hw_net *h, int64_t fifo_depth, bool ap
     if (rc < 0) return rc;
     bs_rtl_design_opts o = {fifo_depth, true};
     if ((rc = bs_rtl_design_new(HW_TOP, h->chain, h->n, &o, d)) < 0)
-        return bs_error_wrap(rc, "%s", ctx->step);
+        return rc;
     if (apply_cfg && (rc = apply_hw_config(ctx, *d)) < 0) {
         bs_rtl_design_free(*d);
         *d = NULL;
@@ -411,7 +414,7 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     for (int i = 0; i < g->ninputs; i++)
         if (!g->inputs[i]->init) { gin = g->inputs[i]; break; }
     if (!gin || d->n_in != 1) {
-        rc = bs_error_set(BS_EUNSUPPORTED, "%s: the design needs exactly one streamed input", ctx->step);
+        rc = bs_error_set(BS_EUNSUPPORTED, "the design needs exactly one streamed input");
         goto out;
     }
     if ((rc = sim_inputs(ctx, gin, &frames, &nf, &from_file)) < 0) goto out;
@@ -426,8 +429,8 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
         if ((rc = bs_exec_run(s, &frames[f], 1)) < 0) goto out;
         const bs_value *vi = bs_exec_value(s, h.hw_in), *vo = bs_exec_value(s, h.hw_out);
         if (!vi || !vo || vi->numel != ein || vo->numel != eout) {
-            rc = bs_error_set(BS_EINVAL, "%s: the executor's %s/%s have %lld/%lld elements, the design streams "
-                              "%lld/%lld per frame", ctx->step, h.hw_in->name, h.hw_out->name,
+            rc = bs_error_set(BS_EINVAL, "the executor's %s/%s have %lld/%lld elements, the design streams "
+                              "%lld/%lld per frame", h.hw_in->name, h.hw_out->name,
                               (long long)(vi ? vi->numel : -1), (long long)(vo ? vo->numel : -1), (long long)ein,
                               (long long)eout);
             goto out;
@@ -440,8 +443,8 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     if ((rc = bs_rtl_design_golden(d, ins, nf, gold)) < 0) goto out;
     for (int64_t i = 0; i < nf * eout; i++)
         if (gold[i] != exp[i]) {
-            rc = bs_error_set(BS_EVERIFY, "%s: RTL golden model differs from the reference executor at frame %lld "
-                              "element %lld: %lld vs %lld", ctx->step, (long long)(i / eout), (long long)(i % eout),
+            rc = bs_error_set(BS_EVERIFY, "RTL golden model differs from the reference executor at frame %lld "
+                              "element %lld: %lld vs %lld", (long long)(i / eout), (long long)(i % eout),
                               (long long)gold[i], (long long)exp[i]);
             goto out;
         }
@@ -463,8 +466,8 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     for (int i = 0; i < 2; i++) {
         const bs_vl_result *x = chk[i];
         if (x->mismatches || x->extra_beats || x->timeout || x->out_beats != x->expected_beats) {
-            rc = bs_error_set(BS_EVERIFY, "%s: rtlsim %s differs from the reference executor: %lld/%lld beats, %lld "
-                              "mismatches (first at beat %lld), %lld extra%s", ctx->step, what[i],
+            rc = bs_error_set(BS_EVERIFY, "rtlsim %s differs from the reference executor: %lld/%lld beats, %lld "
+                              "mismatches (first at beat %lld), %lld extra%s", what[i],
                               (long long)x->out_beats, (long long)x->expected_beats, (long long)x->mismatches,
                               (long long)x->first_mismatch, (long long)x->extra_beats, x->timeout ? ", timeout" : "");
             goto out;

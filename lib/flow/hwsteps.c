@@ -174,6 +174,17 @@ static int net_build(bs_flow_ctx *ctx, hw_net *h)
             snprintf(why, sizeof why, "%s", bs_error_msg());
             return bs_error_set(BS_EUNSUPPORTED, "node %s (%s): %s", n->name, n->op_type, why);
         }
+        /* FINN's HW ops take inputDataType from the input tensor (infer_node_datatype);
+         * MinimizeAccumulatorWidth can narrow a producer after the attribute was set */
+        if (in0 && in0->has_dtype && r->inputDataType[0] && bs_dt_is_integer(in0->dtype)) {
+            char dn[BS_DT_NAME_MAX];
+            bs_dt_name(in0->dtype, dn);
+            if (strcmp(dn, r->inputDataType)) {
+                bs_flow_logf(ctx, "%s: %s: inputDataType %s -> %s (the input tensor's datatype, as FINN's "
+                                  "infer_node_datatype does)", ctx->step, n->name, r->inputDataType, dn);
+                snprintf(r->inputDataType, sizeof r->inputDataType, "%s", dn);
+            }
+        }
         const char *op = r->op;
         if (!strncmp(op, "MVAU", 4) || !strncmp(op, "MatrixVectorActivation", 22) ||
             !strncmp(op, "StreamingFCLayer", 16)) {

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# hwflow_tfc.sh - the shared TFC-w2a2 MLP through FINN's backend steps on open
+# tools, at finn_oracle's two configurations (target_fps 1e5 and the
+# finn-examples folding): step_hw_codegen (Verilog + memh per node),
+# step_set_fifo_depths (native sizing -> final_hw_config.json),
+# step_create_stitched_ip, step_measure_rtlsim_performance (Verilator,
+# bit-exact against the reference executor at full rate and under random
+# back-pressure, cycles per inference within 5 % of FINN's estimate) and, for
+# the fps folding, step_out_of_context_synthesis (Yosys xc7 counts next to the
+# estimates).  Also: a kernel without a generator (the example CNV's Pool_hls)
+# fails step_hw_codegen naming the node.  SKIP without shared data or tools.
+set -u
+fail() { echo "FAIL: $*" >&2; exit 1; }
+B=${BS_BIN:?}
+PY=/usr/bin/python3
+D=${BS_SHARED_DATA:-}
+M=$D/models/tfc_w2a2_qonnx.onnx
+FOLD=$D/finn_build/finn_examples_bnn_pynq/folding_config/tfc-w2a2_folding_config.json
+[ -f "$M" ] && [ -f "$FOLD" ] || { echo "SKIP: shared data missing ($M)"; exit 77; }
+for t in verilator yosys; do command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }; done
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+
+STEPS='"step_qonnx_to_finn","step_tidy_up","step_streamline","step_convert_to_hw","step_create_dataflow_partition",
+"step_specialize_layers","step_target_fps_parallelization","step_apply_folding_config","step_minimize_bit_width",
+"step_generate_estimate_reports","step_hw_codegen","step_set_fifo_depths","step_create_stitched_ip",
+"step_measure_rtlsim_performance"'
+
+check_build() {   # dir
+    local o=$1
+    [ -s "$o/hw_codegen/finn_design.v" ] || fail "$o: step_hw_codegen wrote no Verilog"
+    ls "$o"/hw_codegen/finn_design__MVAU_hls_0_w.memh >/dev/null 2>&1 || fail "$o: no MVAU weight init file"
+    ls "$o"/hw_codegen/finn_design__MVAU_hls_0_t.memh >/dev/null 2>&1 || fail "$o: no MVAU threshold init file"
+    grep -q "StreamingFIFO" "$o/stitched_ip/finn_design.v" || fail "$o: stitched top has no FIFOs"
+    $PY - "$o" <<'PYEOF' || fail "$o: reports"
+import json, sys
+o = sys.argv[1]
+hw = json.load(open(o + "/final_hw_config.json"))
+fifos = [k for k in hw if k.startswith("StreamingFIFO_rtl_")]
+assert fifos and all(hw[k]["depth"] >= 1 for k in fifos), hw
+assert hw["MVAU_hls_0"]["PE"] >= 1 and "outFIFODepths" in hw["MVAU_hls_0"]
+fz = json.load(open(o + "/report/fifo_sizing.json"))
+assert fz["final_cycles"] == fz["base_cycles"] and fz["fifo_bits_final"] <= fz["fifo_bits_max_occupancy"], fz
+p = json.load(open(o + "/report/rtlsim_performance.json"))
+for k in ["N_IN_TXNS", "N_OUT_TXNS", "cycles", "N", "latency_cycles", "runtime[ms]", "throughput[images/s]",
+          "fclk[mhz]", "stable_throughput[images/s]"]:
+    assert k in p, k
+v = json.load(open(o + "/report/rtlsim_vs_estimate.json"))
+assert v["host_nodes"] == ["Thresholding_rtl_0"], v
+net = json.load(open(o + "/report/estimate_network_performance.json"))
+assert v["estimated_cycles_per_inference"] == net["max_cycles"], (v, net)
+assert abs(v["gap_percent"]) <= 5.0, v
+print("%s: %.1f cycles/inference measured, %d estimated (%s), gap %+.2f %%, latency %d cycles" % (
+    o, v["measured_cycles_per_inference"], v["estimated_cycles_per_inference"], v["estimate_bottleneck"],
+    v["gap_percent"], v["latency_cycles"]))
+PYEOF
+    grep -q "bit-exact vs the reference executor" "$o/build_dataflow.log" || fail "$o: no bit-exact line in the log"
+}
+
+# 1. target_fps 1e5 (finn_oracle/tfc_w2a2_fps), with Yosys xc7
+cat > fps.json <<JEOF
+{"output_dir": "fps", "synth_clk_period_ns": 10.0, "board": "Pynq-Z1", "target_fps": 100000,
+ "generate_outputs": ["estimate_reports", "stitched_ip", "rtlsim_performance", "out_of_context_synth"],
+ "steps": [$STEPS, "step_out_of_context_synthesis"]}
+JEOF
+"$B" build "$M" --local --config fps.json > fps.txt 2>&1 || fail "fps build: $(tail -5 fps.txt)"
+check_build fps
+$PY - <<'PYEOF' || fail "fps: post-synth reports"
+import json
+r = json.load(open("fps/report/post_synth_resources.json"))
+assert r["(top)"]["LUT"] > 0 and r["(top)"]["FF"] > 0, r["(top)"]
+for k in ["LUT", "SRL", "FF", "BRAM_36K", "BRAM_18K", "URAM", "DSP"]:
+    assert k in r["(top)"], k
+layers = [k for k in r if k != "(top)"]
+assert "MVAU_hls_0" in layers, layers
+v = json.load(open("fps/report/post_synth_vs_estimate.json"))
+assert v["target"] == "xc7"
+for n in ["MVAU_hls_0", "MVAU_hls_1", "MVAU_hls_2", "MVAU_hls_3"]:
+    assert "estimate" in v[n] and "yosys" in v[n], n
+    print("%s: yosys LUT %d BRAM18 %d, estimate LUT %d BRAM18 %d" % (n, v[n]["yosys"]["LUT"],
+          v[n]["yosys"]["BRAM_18K"], v[n]["estimate"]["LUT"], v[n]["estimate"]["BRAM_18K"]))
+PYEOF
+
+# 2. the finn-examples folding (finn_oracle/tfc_w2a2_fold), rtlsim only
+cat > fold.json <<JEOF
+{"output_dir": "fold", "synth_clk_period_ns": 10.0, "board": "Pynq-Z1", "folding_config_file": "$FOLD",
+ "generate_outputs": ["estimate_reports", "stitched_ip", "rtlsim_performance"], "steps": [$STEPS]}
+JEOF
+"$B" build "$M" --local --config fold.json > fold.txt 2>&1 || fail "fold build: $(tail -5 fold.txt)"
+check_build fold
+
+# 3. a kernel without a generator fails naming the node; earlier checkpoints stay
+"$B" example-model cnv.onnx --kind cnv >/dev/null || fail "example cnv"
+cat > cnv.json <<JEOF
+{"output_dir": "cnv", "synth_clk_period_ns": 10.0, "board": "Pynq-Z1", "target_fps": 1000,
+ "generate_outputs": ["estimate_reports"], "steps": [$STEPS]}
+JEOF
+"$B" build cnv.onnx --local --config cnv.json > cnv.txt 2>&1; [ $? -eq 1 ] || fail "cnv build must fail"
+grep -q "step_hw_codegen: node Pool_hls_0 (Pool_hls): no RTL generator" cnv.txt || fail "unsupported node named: $(cat cnv.txt)"
+[ -s cnv/intermediate_models/step_generate_estimate_reports.onnx ] || fail "checkpoints kept"
+echo "hwflow_tfc: ok"

@@ -1,3 +1,6 @@
+# The sanitizer build shares the normal build's Verilator model cache: the
+# generated Verilator C++ is third-party code, not ours to sanitize.
+#
 # Thin wrapper: the two commands of the README, plus conveniences.
 #   make demo   - install what is missing, build, run the example build
 #   make check  - install, build and run the whole test suite twice:
@@ -18,7 +21,8 @@ $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBS_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBS_SANITIZE=ON \
+	  -DBS_VL_CACHE_DIR=$(CURDIR)/$(BUILD)/vl-cache
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)

@@ -8,6 +8,7 @@
 
 #include "brainsmith/error.h"
 #include "brainsmith/history.h"
+#include "brainsmith/metrics.h"
 #include "brainsmith/json.h"
 #include "brainsmith/util.h"
 
@@ -37,9 +38,25 @@ static sqlite3 *open_db(bs_cli *cli, bs_workspace **ws)
 /* Analysis options common to show / regress / alerts run. */
 typedef struct aopts { double pvalue; int window; double threshold_pct; bool no_threshold; } aopts;
 
+/* The metric registry is the authority on better-directions; history sits
+ * below metrics in the layering, so the CLI supplies the lookup.  Ids the
+ * registry does not know fall back to history's built-in table. */
+static bs_hist_direction registry_direction(const char *metric_id, void *ud)
+{
+    const bs_metric_def *m = metric_id ? bs_metric_find(metric_id) : NULL;
+    if (m && m->better == BS_BETTER_LOWER)
+        return BS_HIST_DIR_LOWER;
+    if (m && m->better == BS_BETTER_HIGHER)
+        return BS_HIST_DIR_HIGHER;
+    if (m)
+        return BS_HIST_DIR_UNKNOWN;
+    return bs_history_direction_default(metric_id, ud);
+}
+
 static void apply_aopts(const aopts *a, bs_analyze_opts *o)
 {
     bs_analyze_opts_default(o);
+    o->direction = registry_direction;
     if (a->pvalue > 0) o->cpd.max_pvalue = a->pvalue;
     if (a->window > 0) o->cpd.window = a->window;
     if (a->threshold_pct > 0) o->thr.rel = a->threshold_pct / 100.0;

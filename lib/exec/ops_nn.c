@@ -28,7 +28,8 @@ static int dyadic(const float *v, int64_t n, double *maxabs)
     for (int64_t i = 0; i < n; i++) {
         double x = v[i], a = fabs(x);
         if (a > m) m = a;
-        if (!(a < 1e15)) return -1;   /* also NaN and infinities */
+        if (!(a < 1e9)) return -1;    /* also NaN and infinities */
+        /* x * f stays below 2^50 here, so the cast is defined */
         while ((double)(int64_t)(x * f) != x * f) {
             if (++s > 20) return -1;
             f *= 2;

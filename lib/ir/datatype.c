@@ -88,11 +88,12 @@ int bs_dt_parse(const char *name, bs_dt *out)
     else if (!strcmp(name, "FLOAT32")) d = BS_DT_FLOAT32_V;
     else if (!strcmp(name, "FLOAT16")) d = bs_dt_make(BS_DT_FLOAT16);
     else if (!strncmp(name, "UINT", 4)) {
-        if (parse_uint_suffix(name + 4, v) == 0) d = bs_dt_uint((int)v[0]);
+        if (parse_uint_suffix(name + 4, v) == 0 && v[0] >= 1 && v[0] <= 64) d = bs_dt_uint((int)v[0]);
     } else if (!strncmp(name, "INT", 3)) {
-        if (parse_uint_suffix(name + 3, v) == 0) d = bs_dt_int((int)v[0]);
+        if (parse_uint_suffix(name + 3, v) == 0 && v[0] >= 1 && v[0] <= 64) d = bs_dt_int((int)v[0]);
     } else if (!strncmp(name, "FIXED", 5)) {
-        if (parse_args(name + 5, v, 3) == 2) d = bs_dt_fixed((int)v[0], (int)v[1]);
+        if (parse_args(name + 5, v, 3) == 2 && v[0] >= 1 && v[0] <= 64 && v[1] >= 0 && v[1] < v[0])
+            d = bs_dt_fixed((int)v[0], (int)v[1]);
     } else if (!strncmp(name, "SCALEDINT", 9)) {
         if (parse_args(name + 9, v, 3) == 1 && v[0] >= 1 && v[0] <= 64) {
             d.kind = BS_DT_SCALEDINT; d.bits = (uint8_t)v[0];

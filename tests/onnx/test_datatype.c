@@ -26,7 +26,8 @@ static void test_names(void **st)
     assert_string_equal(bs_dt_name(P("FIXED< 8 , 3 >"), buf), "FIXED<8,3>");
     assert_string_equal(bs_dt_name(P("FLOAT<4,3>"), buf), "FLOAT<4,3,7>"); /* default bias */
     assert_true(bs_dt_eq(P("UINT1"), BS_DT_BINARY_V));
-    const char *bad[] = {"", "UINT", "INT0", "INT65", "uint8", "FIXED<8,8>", "FIXED<8>", "FLOAT64", "INT8x", "SCALEDINT8"};
+    const char *bad[] = {"", "UINT", "INT0", "INT65", "uint8", "FIXED<8,8>", "FIXED<8>", "FLOAT64", "INT8x", "SCALEDINT8",
+                         "INT4294967304", "UINT99999999999999999999", "FIXED<4294967304,3>"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         bs_dt d;
         assert_int_equal(bs_dt_parse(bad[i], &d), BS_EPARSE);

@@ -495,6 +495,29 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
                       "per inference, estimate %lld (%s): gap %+.2f %%; latency %lld cycles; %.2f M cycles/s",
                  ctx->step, (long long)nf, interval, (long long)est, h.est_node, gap, (long long)r.latency_cycles,
                  tm.wall_s > 0 ? (double)tm.cycles / tm.wall_s / 1e6 : 0.0);
+    /* per-layer stalls from the cycle model, trusted only when it matches Verilator */
+    bs_rtl_fifosim fs;
+    bool agrees = false;
+    if ((rc = bs_rtl_fifosim_run(d, nf, &fs)) < 0) goto out;
+    agrees = fs.cycles == r.cycles && fs.latency == r.latency_cycles;
+    if (agrees) {
+        cJSON *st = cJSON_CreateObject();
+        for (size_t i = 0; i < d->n_nodes; i++) {
+            cJSON *e = cJSON_AddObjectToObject(st, d->nodes[i].name);
+            cJSON_AddNumberToObject(e, "backpressure_cycles", (double)fs.stall_out[i]);
+            cJSON_AddNumberToObject(e, "input_starved_cycles", (double)fs.starve_in[i]);
+            if (fs.max_occ[i] >= 0) cJSON_AddNumberToObject(e, "maxcount", (double)fs.max_occ[i]);
+        }
+        rc = bs_flow_write_json(ctx->out_dir, "report/rtlsim_layer_stalls.json", st);
+        cJSON_Delete(st);
+    } else {
+        bs_flow_logf(ctx, "%s: cycle model (%lld cycles) differs from Verilator (%lld): no per-layer stall report",
+                     ctx->step, (long long)fs.cycles, (long long)r.cycles);
+    }
+    bs_rtl_fifosim_free(&fs);
+    if (rc < 0) goto out;
+    int hw_max_node = -1;
+    int64_t hw_est = bs_rtl_design_max_cycles(d, &hw_max_node);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "frames", (double)nf);
     cJSON_AddStringToObject(j, "inputs", from_file ? "verify_input_npy" : "random");
@@ -503,6 +526,9 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     cJSON_AddNumberToObject(j, "estimated_cycles_per_inference", (double)est);
     cJSON_AddStringToObject(j, "estimate_bottleneck", h.est_node);
     cJSON_AddItemToObject(j, "gap_percent", bs_json_py_float(gap));
+    cJSON_AddNumberToObject(j, "estimated_cycles_hw_nodes", (double)hw_est);
+    cJSON_AddStringToObject(j, "estimate_bottleneck_hw_nodes", hw_max_node >= 0 ? d->nodes[hw_max_node].name : "");
+    cJSON_AddBoolToObject(j, "cycle_model_matches_verilator", agrees);
     cJSON_AddNumberToObject(j, "latency_cycles", (double)r.latency_cycles);
     cJSON_AddNumberToObject(j, "backpressure_run_cycles", (double)bp.cycles);
     cJSON_AddItemToObject(j, "sim_cycles_per_s", bs_json_py_float(tm.wall_s > 0 ? (double)tm.cycles / tm.wall_s : 0));

@@ -50,6 +50,9 @@ assert v["host_nodes"] == ["Thresholding_rtl_0"], v
 net = json.load(open(o + "/report/estimate_network_performance.json"))
 assert v["estimated_cycles_per_inference"] == net["max_cycles"], (v, net)
 assert abs(v["gap_percent"]) <= 5.0, v
+assert v["cycle_model_matches_verilator"] is True, v
+st = json.load(open(o + "/report/rtlsim_layer_stalls.json"))
+assert "MVAU_hls_0" in st and any("maxcount" in e for e in st.values()), st
 print("%s: %.1f cycles/inference measured, %d estimated (%s), gap %+.2f %%, latency %d cycles" % (
     o, v["measured_cycles_per_inference"], v["estimated_cycles_per_inference"], v["estimate_bottleneck"],
     v["gap_percent"], v["latency_cycles"]))

@@ -374,7 +374,7 @@ static int sim_inputs(bs_flow_ctx *ctx, const bs_ir_tensor *gin, bs_value **fram
         *nf = n;
         *from_file = true;
     } else {
-        int64_t n = c->fifosim_n_inferences > 3 ? c->fifosim_n_inferences : 3;
+        int64_t n = c->rtlsim_batch_size > 3 ? c->rtlsim_batch_size : 3;   /* FINN: rtlsim_batch_size frames */
         *frames = calloc((size_t)n, sizeof **frames);
         for (int64_t f = 0; *frames && f < n && rc == 0; f++) rc = bs_exec_random_input(gin, 1000 + (uint64_t)f, &(*frames)[f]);
         *nf = n;

@@ -415,11 +415,32 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     hw_net h;
     bs_rtl_design *d = NULL;
     bs_value *frames = NULL;
-    int64_t nf = 0, *in = NULL, *exp = NULL, *gold = NULL;
+    int64_t nf = 0, nalloc = 0, *in = NULL, *exp = NULL, *gold = NULL;
     bs_exec_session *s = NULL;
     bool from_file = false;
+    /* node_by_node_rtlsim: every node also alone, as designs 1..n of the same model */
+    bool nbn = (c->verify_steps & BS_VERIFY_NODE_BY_NODE_RTLSIM) != 0;
+    bs_rtl_design *dd[65] = {0};
+    int64_t *kin[65] = {0}, *kexp[65] = {0};
+    bs_vl_result bpk[65], rk[65];
+    size_t nd = 1;
     int rc = design_build(ctx, &h, 2, true, &d);
     if (rc < 0) goto out;
+    dd[0] = d;
+    if (nbn && h.n > 64) {
+        rc = bs_error_set(BS_EUNSUPPORTED, "node_by_node_rtlsim: %zu nodes, at most 64", h.n);
+        goto out;
+    }
+    for (size_t i = 0; nbn && i < h.n; i++, nd++) {
+        bs_rtl_design_opts one = {0, false};
+        char nm[64];
+        snprintf(nm, sizeof nm, "node%zu", i);
+        if ((rc = bs_rtl_design_new(nm, &h.chain[i], 1, &one, &dd[nd])) < 0) goto out;
+        int64_t ki = bs_rtl_stream_elems(&dd[nd]->in[0].s), ko = bs_rtl_stream_elems(&dd[nd]->out.s);
+        kin[nd] = malloc(sizeof(int64_t) * (size_t)(ki * 64));
+        kexp[nd] = malloc(sizeof(int64_t) * (size_t)(ko * 64));
+        if (!kin[nd] || !kexp[nd]) { nd++; rc = bs_error_set(BS_ENOMEM, "node_by_node_rtlsim"); goto out; }
+    }
     bs_ir_graph *g = ctx->g;
     const bs_ir_tensor *gin = NULL;
     for (int i = 0; i < g->ninputs; i++)
@@ -429,6 +450,8 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
         goto out;
     }
     if ((rc = sim_inputs(ctx, gin, &frames, &nf, &from_file)) < 0) goto out;
+    nalloc = nf;
+    if (nbn && nf > 64) nf = 64;   /* per-node buffers hold 64 frames */
     bs_flow_register_hw_exec();
     if ((rc = bs_exec_new(g, &s)) < 0) goto out;
     int64_t ein = bs_rtl_stream_elems(&d->in[0].s), eout = bs_rtl_stream_elems(&d->out.s);
@@ -448,6 +471,18 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
         }
         for (int64_t i = 0; i < ein; i++) in[f * ein + i] = (int64_t)bs_value_get(vi, i);
         for (int64_t i = 0; i < eout; i++) exp[f * eout + i] = (int64_t)bs_value_get(vo, i);
+        for (size_t k = 1; k < nd; k++) {
+            const bs_ir_node *gn = h.gnodes[k - 1];
+            const bs_value *a = bs_exec_value(s, gn->inputs[0]), *b = bs_exec_value(s, gn->outputs[0]);
+            int64_t ki = bs_rtl_stream_elems(&dd[k]->in[0].s), ko = bs_rtl_stream_elems(&dd[k]->out.s);
+            if (!a || !b || a->numel != ki || b->numel != ko) {
+                rc = bs_error_set(BS_EINVAL, "node_by_node_rtlsim: %s: executor values do not match the node's streams",
+                                  gn->name);
+                goto out;
+            }
+            for (int64_t i = 0; i < ki; i++) kin[k][f * ki + i] = (int64_t)bs_value_get(a, i);
+            for (int64_t i = 0; i < ko; i++) kexp[k][f * ko + i] = (int64_t)bs_value_get(b, i);
+        }
     }
     /* the C golden model must agree with the executor before Verilator runs */
     const int64_t *ins[1] = {in};
@@ -462,27 +497,51 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     char work[1024], cbuf[1024];
     if ((rc = out_path(ctx, work, sizeof work, "rtlsim")) < 0) goto out;
     bs_vl_model m;
-    if ((rc = bs_vl_build(&d, 1, work, vl_cache(cbuf, sizeof cbuf, ctx), &m)) < 0) goto out;
+    if ((rc = bs_vl_build(dd, nd, work, vl_cache(cbuf, sizeof cbuf, ctx), &m)) < 0) goto out;
     if ((rc = bs_vl_write_data(&m, 0, d, ins, exp, nf)) < 0) goto out;
+    for (size_t k = 1; k < nd; k++) {
+        const int64_t *kins[1] = {kin[k]};
+        if ((rc = bs_vl_write_data(&m, k, dd[k], kins, kexp[k], nf)) < 0) goto out;
+    }
     int64_t maxc = nf * (bs_rtl_design_max_cycles(d, NULL) + 64) * 20 + 100000;
     bs_vl_run_opts bpo = {25, 40, 7, maxc, 100}, fullo = {0, 0, 1, maxc, 32};
-    bs_vl_result bp, r;
     bs_vl_timing tm = {0};
     int64_t t0 = bs_now_mono_ms();
-    if ((rc = bs_vl_run(&m, &bpo, &bp, NULL)) < 0) goto out;
-    if ((rc = bs_vl_run(&m, &fullo, &r, &tm)) < 0) goto out;
+    if ((rc = bs_vl_run(&m, &bpo, bpk, NULL)) < 0) goto out;
+    if ((rc = bs_vl_run(&m, &fullo, rk, &tm)) < 0) goto out;
     double sim_s = (double)(bs_now_mono_ms() - t0) / 1000.0;
-    const bs_vl_result *chk[2] = {&bp, &r};
     static const char *const what[2] = {"with random back-pressure", "at full rate"};
-    for (int i = 0; i < 2; i++) {
-        const bs_vl_result *x = chk[i];
-        if (x->mismatches || x->extra_beats || x->timeout || x->out_beats != x->expected_beats) {
-            rc = bs_error_set(BS_EVERIFY, "rtlsim %s differs from the reference executor: %lld/%lld beats, %lld "
-                              "mismatches (first at beat %lld), %lld extra%s", what[i],
-                              (long long)x->out_beats, (long long)x->expected_beats, (long long)x->mismatches,
-                              (long long)x->first_mismatch, (long long)x->extra_beats, x->timeout ? ", timeout" : "");
-            goto out;
+    for (size_t k = nd; k-- > 0;)   /* single nodes first: they name the culprit */
+        for (int i = 0; i < 2; i++) {
+            const bs_vl_result *x = i ? &rk[k] : &bpk[k];
+            if (x->mismatches || x->extra_beats || x->timeout || x->out_beats != x->expected_beats) {
+                rc = bs_error_set(BS_EVERIFY, "rtlsim of %s%s %s differs from the reference executor: %lld/%lld beats, "
+                                  "%lld mismatches (first at beat %lld), %lld extra%s",
+                                  k ? "node " : "the stitched design", k ? h.chain[k - 1].name : "", what[i],
+                                  (long long)x->out_beats, (long long)x->expected_beats, (long long)x->mismatches,
+                                  (long long)x->first_mismatch, (long long)x->extra_beats, x->timeout ? ", timeout" : "");
+                goto out;
+            }
         }
+    const bs_vl_result r = rk[0], bp = bpk[0];
+    if (nd > 1) {
+        cJSON *pl = cJSON_CreateObject();
+        for (size_t k = 1; k < nd; k++) {
+            const bs_rtl_node *nn = &h.chain[k - 1];
+            double iv = (double)(rk[k].cycles - rk[k].latency_cycles) / (double)(nf - 1);
+            int64_t ec = bs_rtl_node_cycles(nn);
+            cJSON *e = cJSON_AddObjectToObject(pl, nn->name);
+            cJSON_AddItemToObject(e, "measured_cycles_per_inference", bs_json_py_float(iv));
+            cJSON_AddNumberToObject(e, "estimated_cycles", (double)ec);
+            cJSON_AddItemToObject(e, "gap_percent", bs_json_py_float(ec > 0 ? 100.0 * (iv - (double)ec) / (double)ec : 0));
+            cJSON_AddNumberToObject(e, "latency_cycles", (double)rk[k].latency_cycles);
+            cJSON_AddBoolToObject(e, "bit_exact", true);
+        }
+        rc = bs_flow_write_json(ctx->out_dir, "report/rtlsim_node_by_node.json", pl);
+        cJSON_Delete(pl);
+        if (rc < 0) goto out;
+        bs_flow_logf(ctx, "%s: node_by_node_rtlsim: %zu nodes alone bit-exact vs the reference executor", ctx->step,
+                     nd - 1);
     }
     char path[1200];
     snprintf(path, sizeof path, "%s/report/rtlsim_performance.json", ctx->out_dir);
@@ -539,8 +598,13 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
     rc = bs_flow_write_json(ctx->out_dir, "report/rtlsim_vs_estimate.json", j);
     cJSON_Delete(j);
 out:
+    for (size_t k = 1; k < nd; k++) {
+        bs_rtl_design_free(dd[k]);
+        free(kin[k]);
+        free(kexp[k]);
+    }
     if (frames)
-        for (int64_t f = 0; f < nf; f++) bs_value_free(&frames[f]);
+        for (int64_t f = 0; f < nalloc; f++) bs_value_free(&frames[f]);
     free(frames);
     free(in);
     free(exp);

@@ -6,7 +6,8 @@
 # step_create_stitched_ip, step_measure_rtlsim_performance (Verilator,
 # bit-exact against the reference executor at full rate and under random
 # back-pressure, cycles per inference within 5 % of FINN's estimate) and, for
-# the fps folding, step_out_of_context_synthesis (Yosys xc7 counts next to the
+# the fps folding, node_by_node_rtlsim (every node alone, bit-exact, its
+# cycles vs FINN's formula) and step_out_of_context_synthesis (Yosys xc7 counts next to the
 # estimates).  Also: a kernel without a generator (the example CNV's Pool_hls)
 # fails step_hw_codegen naming the node.  SKIP without shared data or tools.
 set -u
@@ -63,6 +64,7 @@ PYEOF
 # 1. target_fps 1e5 (finn_oracle/tfc_w2a2_fps), with Yosys xc7
 cat > fps.json <<JEOF
 {"output_dir": "fps", "synth_clk_period_ns": 10.0, "board": "Pynq-Z1", "target_fps": 100000,
+ "verify_steps": ["node_by_node_rtlsim"],
  "generate_outputs": ["estimate_reports", "stitched_ip", "rtlsim_performance", "out_of_context_synth"],
  "steps": [$STEPS, "step_out_of_context_synthesis"]}
 JEOF
@@ -76,6 +78,11 @@ for k in ["LUT", "SRL", "FF", "BRAM_36K", "BRAM_18K", "URAM", "DSP"]:
     assert k in r["(top)"], k
 layers = [k for k in r if k != "(top)"]
 assert "MVAU_hls_0" in layers, layers
+nbn = json.load(open("fps/report/rtlsim_node_by_node.json"))
+assert sorted(nbn) == ["MVAU_hls_0", "MVAU_hls_1", "MVAU_hls_2", "MVAU_hls_3"], nbn
+for n, e in nbn.items():
+    assert e["bit_exact"] and abs(e["gap_percent"]) <= 5.0, (n, e)
+    print("%s alone: %.1f cycles/inference, FINN estimate %d" % (n, e["measured_cycles_per_inference"], e["estimated_cycles"]))
 v = json.load(open("fps/report/post_synth_vs_estimate.json"))
 assert v["target"] == "xc7"
 for n in ["MVAU_hls_0", "MVAU_hls_1", "MVAU_hls_2", "MVAU_hls_3"]:

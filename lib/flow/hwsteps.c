@@ -524,6 +524,14 @@ int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx)
             }
         }
     const bs_vl_result r = rk[0], bp = bpk[0];
+    /* FINN's stitched_ip_rtlsim verification: the rtlsim outputs equal the
+     * executor's on exactly these verify_input_npy frames (checked above), so
+     * the partition verified inside its parent gives FINN's result */
+    if (from_file && (c->verify_steps & BS_VERIFY_STITCHED_IP_RTLSIM)) {
+        bs_flow_logf(ctx, "%s: stitched_ip_rtlsim: rtlsim == executor on verify_input_npy; verifying in the parent",
+                     ctx->step);
+        if ((rc = bs_flow_verify(ctx, BS_VERIFY_STITCHED_IP_RTLSIM, "stitched_ip_rtlsim")) < 0) goto out;
+    }
     if (nd > 1) {
         cJSON *pl = cJSON_CreateObject();
         for (size_t k = 1; k < nd; k++) {

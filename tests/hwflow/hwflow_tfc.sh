@@ -8,7 +8,8 @@
 # back-pressure, cycles per inference within 5 % of FINN's estimate) and, for
 # the fps folding, node_by_node_rtlsim (every node alone, bit-exact, its
 # cycles vs FINN's formula) and step_out_of_context_synthesis (Yosys xc7 counts next to the
-# estimates).  Also: a kernel without a generator (the example CNV's Pool_hls)
+# estimates); FINN's TFC-w1a1 test build with its input.npy / expected_output.npy
+# (stitched_ip_rtlsim verification).  Also: a kernel without a generator (the example CNV's Pool_hls)
 # fails step_hw_codegen naming the node.  SKIP without shared data or tools.
 set -u
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -99,7 +100,31 @@ JEOF
 "$B" build "$M" --local --config fold.json > fold.txt 2>&1 || fail "fold build: $(tail -5 fold.txt)"
 check_build fold
 
-# 3. a kernel without a generator fails naming the node; earlier checkpoints stay
+# 3. FINN's own TFC-w1a1 test build (finn_build/tfc_w1a1_finn_testdata): its folding,
+#    input.npy as rtlsim input, stitched_ip_rtlsim verification against expected_output.npy
+TD=$D/finn_build/tfc_w1a1_finn_testdata
+W1=$D/models/tfc_w1a1_finn_build_dataflow.onnx
+if [ -f "$TD/input.npy" ] && [ -f "$W1" ]; then
+    cat > w1.json <<JEOF
+{"output_dir": "w1", "target_fps": 100000, "mvau_wwidth_max": 10000, "synth_clk_period_ns": 10.0, "board": "Pynq-Z1",
+ "folding_config_file": "$TD/folding_config.json", "verify_input_npy": "$TD/input.npy",
+ "verify_expected_output_npy": "$TD/expected_output.npy", "verify_steps": ["stitched_ip_rtlsim"],
+ "generate_outputs": ["estimate_reports", "stitched_ip", "rtlsim_performance"], "steps": [$STEPS]}
+JEOF
+    "$B" build "$W1" --local --config w1.json > w1.txt 2>&1 || fail "w1a1 build: $(tail -5 w1.txt)"
+    for i in 0 1 2 3; do
+        [ -f w1/verification_output/verify_stitched_ip_rtlsim_${i}_SUCCESS.npy ] || fail "w1a1 stitched_ip_rtlsim $i: $(ls w1/verification_output)"
+    done
+    $PY - <<'PYEOF' || fail "w1a1 reports"
+import json
+v = json.load(open("w1/report/rtlsim_vs_estimate.json"))
+assert v["inputs"] == "verify_input_npy" and v["host_nodes"] == [] and abs(v["gap_percent"]) <= 5.0, v
+print("w1a1: %.1f cycles/inference measured, %d estimated (%s), gap %+.2f %%" % (
+    v["measured_cycles_per_inference"], v["estimated_cycles_per_inference"], v["estimate_bottleneck"], v["gap_percent"]))
+PYEOF
+fi
+
+# 4. a kernel without a generator fails naming the node; earlier checkpoints stay
 "$B" example-model cnv.onnx --kind cnv >/dev/null || fail "example cnv"
 cat > cnv.json <<JEOF
 {"output_dir": "cnv", "synth_clk_period_ns": 10.0, "board": "Pynq-Z1", "target_fps": 1000,

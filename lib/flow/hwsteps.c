@@ -749,3 +749,38 @@ out:
     net_free(&h);
     return rc;
 }
+
+/* ---- orchestrator: the tool steps are tasks of their own ---- */
+static const struct {
+    const char *step;
+    const char *tools[5];
+    int cpus;
+    int64_t mem_mb;
+} tool_steps[] = {
+    {"step_measure_rtlsim_performance", {"verilator", "g++", NULL}, 2, 2048},   /* verilator -j 2 */
+    {"step_out_of_context_synthesis", {"yosys", NULL}, 1, 4096},
+    {"step_ice40_bitstream", {"yosys", "nextpnr-ice40", "icepack", "icetime", NULL}, 1, 2048},
+};
+
+bool bs_hwstep_task(const char *step, int *cpus, int64_t *mem_mb, char *salt, size_t n)
+{
+    for (size_t i = 0; i < sizeof tool_steps / sizeof tool_steps[0]; i++) {
+        if (strcmp(tool_steps[i].step, step)) continue;
+        if (cpus) *cpus = tool_steps[i].cpus;
+        if (mem_mb) *mem_mb = tool_steps[i].mem_mb;
+        if (salt && n) {
+            size_t len = 0;
+            salt[0] = 0;
+            for (int k = 0; tool_steps[i].tools[k]; k++) {
+                bs_tool_info ti;
+                memset(&ti, 0, sizeof ti);
+                bs_tool_probe(tool_steps[i].tools[k], &ti);   /* missing: the step reports it */
+                int w = snprintf(salt + len, n - len, "%s=%s;", tool_steps[i].tools[k], ti.found ? ti.version : "missing");
+                if (w < 0 || (size_t)w >= n - len) break;
+                len += (size_t)w;
+            }
+        }
+        return true;
+    }
+    return false;
+}

@@ -15,6 +15,10 @@ int bs_hwstep_create_stitched_ip(bs_flow_ctx *ctx);
 int bs_hwstep_measure_rtlsim_performance(bs_flow_ctx *ctx);
 int bs_hwstep_out_of_context_synthesis(bs_flow_ctx *ctx);
 int bs_hwstep_ice40_bitstream(bs_flow_ctx *ctx);
+/* True for the steps that run external tools (rtlsim, synthesis, P&R): the
+ * orchestrator gives each its own task with this resource request and the
+ * tools' versions (salt, "verilator=Verilator 5.x;...") in the cache key. */
+bool bs_hwstep_task(const char *step, int *cpus, int64_t *mem_mb, char *salt, size_t n);
 /* Yosys target of an FPGA part (xc7*, other Xilinx -> xcup, *up5k, *hx8k). */
 int bs_hwstep_synth_target(const char *part, bs_synth_target *t);
 

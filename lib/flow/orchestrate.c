@@ -19,8 +19,12 @@
 #include "brainsmith/orch.h"
 #include "brainsmith/util.h"
 #include "flow_int.h"
+#include "hwsteps.h"
 
-static bool native(const bs_flow_config *cfg, const char *name) { return bs_flow_step_native(cfg, name); }
+static bool native(const bs_flow_config *cfg, const char *name)
+{
+    return bs_flow_step_native(cfg, name) && !bs_hwstep_task(name, NULL, NULL, NULL, 0);   /* tool steps: own task */
+}
 
 int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_submit_opts *o, int64_t **ids_out,
                    int *n_out)
@@ -76,6 +80,11 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
         char *cfgtxt = cfg->raw ? cJSON_PrintUnformatted(cfg->raw) : strdup("");
         bs_strbuf kb = BS_STRBUF_INIT;
         bs_strbuf_printf(&kb, "flow|%s|%s|%s", digest, cfgtxt ? cfgtxt : "", labels[k]);
+        char salt[1024] = "";
+        int tcpus = 1;
+        int64_t tmem = 0;
+        bool tool_task = gstart[k] == gend[k] && bs_hwstep_task(s0, &tcpus, &tmem, salt, sizeof salt);
+        bs_strbuf_printf(&kb, "|%s", salt);   /* tool versions */
         free(cfgtxt);
         char hex[65];
         bs_sha256_hex(kb.buf, kb.len, hex);
@@ -89,6 +98,7 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
         t->build_id = o->build_id;
         t->cache_key = keys[k];
         t->retry.max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
+        if (tool_task) { t->cpus = tcpus; t->mem_mb = tmem; }
         if (k > 0) {
             after[k] = k - 1;
             t->after_local = &after[k];

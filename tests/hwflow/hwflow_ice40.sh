@@ -3,7 +3,8 @@
 # 2-bit) for an iCE40 UP5K part: the whole backend flow with the build's
 # verify_input_npy as rtlsim input (bit-exact against the executor), Yosys
 # synth_ice40 as step_out_of_context_synthesis, and step_ice40_bitstream to a
-# .bin with fmax and utilisation.  SKIP without the tools.
+# .bin with fmax and utilisation; then the same build through the orchestrator
+# (each tool step its own task).  SKIP without the tools.
 set -u
 fail() { echo "FAIL: $*" >&2; exit 1; }
 B=${BS_BIN:?}
@@ -37,4 +38,13 @@ print("ice40 up5k: fmax %.1f MHz (target %.1f), LC %d/%d, RAM %d/%d, %d-byte bit
       % (p["fmax_mhz"], p["target_mhz"], p["LC_used"], p["LC_available"], p["RAM_used"], p["RAM_available"],
          p["bitstream_bytes"], v["measured_cycles_per_inference"], v["gap_percent"]))
 PYEOF
+# the same build through the orchestrator: each tool step is a task of its own
+export BRAINSMITH_HOME=$T/ws
+sed 's/"output_dir": "ice"/"output_dir": "iceo"/' ice.json > iceo.json
+"$B" build mlp.onnx --config iceo.json --output iceo > iceo.txt 2>&1 || fail "orchestrated ice40 build: $(tail -5 iceo.txt)"
+for st in step_measure_rtlsim_performance step_out_of_context_synthesis step_ice40_bitstream; do
+    grep -Eq "^task [0-9]+ $st +succeeded" iceo.txt || fail "$st is its own task: $(cat iceo.txt)"
+done
+cmp -s ice/report/rtlsim_performance.json iceo/report/rtlsim_performance.json || fail "orchestrated rtlsim == local"
+[ -s iceo/bitfile/top_up5k.bin ] || fail "orchestrated bitstream"
 echo "hwflow_ice40: ok"

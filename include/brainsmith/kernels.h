@@ -24,6 +24,7 @@
 #ifndef BRAINSMITH_KERNELS_H
 #define BRAINSMITH_KERNELS_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +80,6 @@ typedef struct bs_kattr_src {
 /* A ready-made source over a JSON object {"PE": 16, "inputDataType": "INT2",
  * "numInputVectors": [1], ...} (the CLI and the tests use it; numbers must be
  * integral).  st holds scratch space and must outlive the load call. */
-#include <cJSON.h>
 typedef struct bs_kattr_json {
     const cJSON *obj;
     int64_t ints[BS_KATTR_JSON_MAX];
@@ -206,6 +206,25 @@ int bs_knode_estimate(const bs_knode *n, const char *fpgapart, bs_kcost *out);
  * -> one entry.  labels[i] names the alternative ("" for the single one). */
 int bs_knode_alternatives(const bs_knode *n, const char *fpgapart, bs_kcost out[3],
                           const char *labels[3], int *count);
+/* get_op_and_param_counts() for op_and_param_counts.json: MVAU/VVAU give
+ * op_mac_<min>bx<max>b, param_weight_<W>b and (with activation)
+ * param_threshold_<acc bits>b; Thresholding_hls param_threshold_<Wt>b =
+ * NumChannels*numSteps; every other op an empty dict (*count = 0). */
+typedef struct bs_kcount { char key[40]; int64_t value; } bs_kcount;
+int bs_knode_op_param_counts(const bs_knode *n, bs_kcount out[4], int *count);
+
+/* FINN SpecializeLayers' backend choice for an abstract node n (loaded with
+ * the abstract kernel, e.g. "MVAU"): preferred is the node's
+ * preferred_impl_style ("", "hls", "rtl"); weights_min is the smallest weight
+ * value (NAN when the weights are dynamic / unknown: then wdt.min() is
+ * assumed, i.e. not narrow) for the DSP48E1 narrow-weight rule of MVAU_rtl.
+ * *out = the specialised kernel; *fallback = FINN would warn that the
+ * preference could not be met.  Variants follow n->ver (dev 2025 has no HLS
+ * SWG/FMPadding/StreamingMaxPool).  BS_EINVAL for a bad preference or an op
+ * without variants. */
+int bs_kernel_specialize(const bs_knode *n, const char *preferred, const char *fpgapart,
+                         double weights_min, const bs_kernel **out, bool *fallback);
+
 /* Which DSP block FINN assumes for a part: "DSP58", "DSP48E1" or "DSP48E2". */
 const char *bs_kernel_dsp_block(const char *fpgapart);
 bool bs_part_is_versal(const char *fpgapart);
@@ -227,13 +246,22 @@ bool bs_part_is_versal(const char *fpgapart);
  *   then GiveUniqueNodeNames, cycles of every node, max_cycles (first on ties);
  *   if two_pass and max_cycles > target: pass(max_cycles) once more, no relaxation.
  */
-int64_t bs_fold_target_cycles(double clk_ns, double target_fps);   /* int((1e9/clk)/fps) */
+/* int((1e9/clk)/fps); -1 when clk or fps is not positive. */
+int64_t bs_fold_target_cycles(double clk_ns, double target_fps);
 /* Divisors of n in ascending order; returns how many (<= cap written). */
 size_t bs_fold_divisors(int64_t n, int64_t *out, size_t cap);
 /* Nearest legal values of a parallelism p for a dimension `total` (legal =
  * divisors of total): *lo = largest divisor <= p, *hi = smallest >= p
  * (0 if none). */
 void bs_fold_nearest(int64_t total, int64_t p, int64_t *lo, int64_t *hi);
+/* The parallelism attributes of a node and the dimension each must divide
+ * (its candidate values are bs_fold_divisors(dim)): MVAU PE|MH, SIMD|MW;
+ * VVAU PE|Channels, SIMD|kh*kw; Thresholding/ChannelwiseOp/AddStreams/
+ * DuplicateStreams/GlobalAccPool/StreamingEltwise PE|NumChannels; Pool
+ * PE|Channels; LabelSelect PE|Labels; SWG SIMD|IFMChannels; FMPadding
+ * SIMD|NumChannels; 1D StreamingMaxPool PE|NumChannels.  Returns the count. */
+typedef struct bs_fold_param { const char *attr, *dim_name; int64_t dim, value; } bs_fold_param;
+int bs_fold_params(const bs_knode *n, bs_fold_param out[2]);
 /* The weight-stream-width cap SetFolding applies to one MVAU PE:
  * weightDataType bits * SIMD must stay <= mvau_wwidth_max. */
 bool bs_fold_mvau_width_ok(const bs_knode *n, int64_t simd, int64_t mvau_wwidth_max);

@@ -51,7 +51,8 @@ const bs_kattr_def bs_k_mvau_rtl_x[] = {
 const int bs_k_mvau_rtl_nx = 1;
 
 static int mvau_check(const bs_knode *n) {
-    int rc = bs_k_need_div(n, "PE", AI(n, M_PE), "MH", AI(n, M_MH));
+    int rc = bs_k_need_min(n, M_VECS, 1);
+    if (rc == 0) rc = bs_k_need_div(n, "PE", AI(n, M_PE), "MH", AI(n, M_MH));
     if (rc == 0) rc = bs_k_need_div(n, "SIMD", AI(n, M_SIMD), "MW", AI(n, M_MW));
     return rc;
 }
@@ -111,16 +112,16 @@ static int64_t mvau_cycles(const bs_knode *n) {
     double c = ((double)AI(n, M_MH) / (double)AI(n, M_PE)) *
                ((double)AI(n, M_MW) / (double)AI(n, M_SIMD));
     c = c * (double)prod_i(AV(n, M_VECS), AN(n, M_VECS));
-    return (int64_t)c;
+    return p2i(c);
 }
 
 int64_t bs_k_bram_ladder(int64_t w, double depth, int d9, int d18, int d36) {
-    if (w == 1) return (int64_t)ceil(depth / 16384);
-    if (w == 2) return (int64_t)ceil(depth / 8192);
-    if (w <= 4) return (int64_t)ceil(depth / 4096) * pceil(w, 4);
-    if (w <= 9) return (int64_t)ceil(depth / 2048) * pceil(w, d9);
-    if (w <= 18 || depth > 512) return (int64_t)ceil(depth / 1024) * pceil(w, d18);
-    return (int64_t)ceil(depth / 512) * pceil(w, d36);
+    if (w == 1) return p2i(ceil(depth / 16384));
+    if (w == 2) return p2i(ceil(depth / 8192));
+    if (w <= 4) return p2i(ceil(depth / 4096)) * pceil(w, 4);
+    if (w <= 9) return p2i(ceil(depth / 2048)) * pceil(w, d9);
+    if (w <= 18 || depth > 512) return p2i(ceil(depth / 1024)) * pceil(w, d18);
+    return p2i(ceil(depth / 512)) * pceil(w, d36);
 }
 
 /* Shared memory model of MVAU_hls and MVAU_rtl. */
@@ -138,7 +139,7 @@ static void mvau_mem(const bs_knode *n, bs_kcost *c) {
           (ext && n->ver != BS_FINN_V05)))
         bram = bs_k_bram_ladder(width, omega, 9, 18, 36);
     if (!((dec && !SEQ(rs, "ultra")) || (emb && wmem <= 128) || ext))
-        uram = pceil(width, 72) * (int64_t)ceil(omega / 4096);
+        uram = pceil(width, 72) * p2i(ceil(omega / 4096));
     c->bram18 = (double)bram;
     c->uram = (double)uram;
     double wbits = (double)(W * mw * mh);
@@ -176,7 +177,7 @@ static double finnr_lut(int64_t P, int64_t Q, int64_t W, int64_t A, bool idt_sig
     s = s + comp;
     double r = 300 + 1.1 * ((double)P * s);
     r = r + (double)c2;
-    return (double)(int64_t)r;
+    return trunc(r);   /* int() */
 }
 
 static void mvau_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
@@ -194,7 +195,7 @@ static void mvau_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
     bool dsp = SEQ(AS(n, M_RESTYPE), "dsp");
     c->lut = finnr_lut(P, Q, W, A, ADT(n, M_IDT)->is_signed, AI(n, M_MW), ADT(n, M_ADT)->bits,
                        dsp, c2, thr, ADT(n, M_ODT)->bits, AI(n, M_NOACT) ? 0 : AI(n, M_MH) / P, v06);
-    c->dsp = dsp ? (double)(P * Q * (int64_t)ceil((double)(W + A) / 48)) : 0;
+    c->dsp = dsp ? (double)(P * Q * p2i(ceil((double)(W + A) / 48))) : 0;
 }
 
 static void mvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
@@ -205,10 +206,28 @@ static void mvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     else c->dsp = (double)(pceil(P, 4) * Q);
 }
 
+/* op_mac_<min(A,W)>bx<max>b = ops, param_weight_<W>b, param_threshold_<acc>b = thr */
+static int mac_counts(bs_kcount *o, int A, int W, int64_t macs, int64_t weights, int acc, int64_t thr) {
+    snprintf(o[0].key, sizeof o[0].key, "op_mac_%dbx%db", A < W ? A : W, A < W ? W : A);
+    o[0].value = macs;
+    snprintf(o[1].key, sizeof o[1].key, "param_weight_%db", W);
+    o[1].value = weights;
+    if (thr < 0) return 2;
+    snprintf(o[2].key, sizeof o[2].key, "param_threshold_%db", acc);
+    o[2].value = thr;
+    return 3;
+}
+static int mvau_counts(const bs_knode *n, bs_kcount *o) {
+    int64_t mw = AI(n, M_MW), mh = AI(n, M_MH);
+    return mac_counts(o, ADT(n, M_IDT)->bits, ADT(n, M_WDT)->bits,
+                      mw * mh * prod_i(AV(n, M_VECS), AN(n, M_VECS)), mw * mh, ADT(n, M_ADT)->bits,
+                      AI(n, M_NOACT) ? -1 : mh);
+}
+
 static void mvau_abs_res(const bs_knode *n, const char *part, bs_kcost *c) { mvau_mem(n, c); }
-const bs_kops bs_k_mvau_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_abs_res, NULL};
-const bs_kops bs_k_mvau_hls_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_hls_res, NULL};
-const bs_kops bs_k_mvau_rtl_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_rtl_res, NULL};
+const bs_kops bs_k_mvau_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_abs_res, NULL, mvau_counts};
+const bs_kops bs_k_mvau_hls_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_hls_res, NULL, mvau_counts};
+const bs_kops bs_k_mvau_rtl_ops = {mvau_check, mvau_shape, mvau_width, mvau_cycles, mvau_rtl_res, NULL, mvau_counts};
 
 /* ---------------- VVAU ---------------- */
 enum { V_PE, V_SIMD, V_DIM, V_CH, V_KERNEL, V_RESTYPE, V_ACTVAL, V_IDT, V_WDT, V_ODT, V_ADT,
@@ -237,7 +256,9 @@ const int bs_k_vvau_nattrs = V_NBASE;
 static int vvau_check(const bs_knode *n) {
     if (AN(n, V_DIM) != 2 || AN(n, V_KERNEL) != 2)
         return bs_k_fail(n, "Dim and Kernel must have 2 values");
-    int rc = bs_k_need_div(n, "PE", AI(n, V_PE), "Channels", AI(n, V_CH));
+    int rc = bs_k_need_min(n, V_DIM, 1);
+    if (rc == 0) rc = bs_k_need_min(n, V_KERNEL, 1);
+    if (rc == 0) rc = bs_k_need_div(n, "PE", AI(n, V_PE), "Channels", AI(n, V_CH));
     if (rc == 0)
         rc = bs_k_need_div(n, "SIMD", AI(n, V_SIMD), "kh*kw", AV(n, V_KERNEL)[0] * AV(n, V_KERNEL)[1]);
     return rc;
@@ -277,7 +298,7 @@ static int64_t vvau_cycles(const bs_knode *n) {
     int64_t k2 = AV(n, V_KERNEL)[0] * AV(n, V_KERNEL)[1];
     double c = (double)(AI(n, V_CH) * k2) / (double)AI(n, V_PE) / (double)AI(n, V_SIMD);
     c = c * 1 * (double)(AV(n, V_DIM)[0] * AV(n, V_DIM)[1]);
-    return (int64_t)c;
+    return p2i(c);
 }
 
 static int64_t vvau_wmem(const bs_knode *n) {
@@ -324,7 +345,7 @@ static void vvau_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
     int64_t tmem = AI(n, V_NOACT) ? 0 : AI(n, V_CH) / P;
     c->lut = finnr_lut(P, Q, W, A, ADT(n, V_IDT)->is_signed, k2, ADT(n, V_ADT)->bits, dsp, c2,
                        AI(n, V_NOACT) == 0 ? 2 : 0, ADT(n, V_ODT)->bits, tmem, false);
-    c->dsp = dsp ? (double)(P * (int64_t)ceil((double)(W + A) / 48)) : 0;
+    c->dsp = dsp ? (double)(P * p2i(ceil((double)(W + A) / 48))) : 0;
 }
 
 static void vvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
@@ -333,10 +354,16 @@ static void vvau_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     c->dsp = (double)(AI(n, V_PE) * pceil(AI(n, V_SIMD), 3));
 }
 
+static int vvau_counts(const bs_knode *n, bs_kcount *o) {
+    int64_t k2 = AV(n, V_KERNEL)[0] * AV(n, V_KERNEL)[1], fm = AI(n, V_CH);
+    return mac_counts(o, ADT(n, V_IDT)->bits, ADT(n, V_WDT)->bits,
+                      k2 * fm * AV(n, V_DIM)[0] * AV(n, V_DIM)[1], k2 * fm, ADT(n, V_ADT)->bits,
+                      AI(n, V_NOACT) ? -1 : fm);
+}
 static void vvau_abs_res(const bs_knode *n, const char *part, bs_kcost *c) { vvau_mem(n, c); }
-const bs_kops bs_k_vvau_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_abs_res, NULL};
-const bs_kops bs_k_vvau_hls_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_hls_res, NULL};
-const bs_kops bs_k_vvau_rtl_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_rtl_res, NULL};
+const bs_kops bs_k_vvau_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_abs_res, NULL, vvau_counts};
+const bs_kops bs_k_vvau_hls_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_hls_res, NULL, vvau_counts};
+const bs_kops bs_k_vvau_rtl_ops = {vvau_check, vvau_shape, vvau_width, vvau_cycles, vvau_rtl_res, NULL, vvau_counts};
 
 _Static_assert(M_NBASE == BS_K_MVAU_N, "attribute count of BS_K_MVAU_N");
 _Static_assert(V_NBASE == BS_K_VVAU_N, "attribute count of BS_K_VVAU_N");

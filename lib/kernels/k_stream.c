@@ -54,10 +54,13 @@ static bool smp_1d(const bs_knode *n) {
 }
 static int64_t pool_out(int64_t ifm, int64_t k, int64_t s, bool ceil_mode) {
     double v = (double)(ifm - k) / (double)s + 1;
-    return (int64_t)(ceil_mode ? ceil(v) : floor(v));
+    return p2i((ceil_mode ? ceil(v) : floor(v)));
 }
 static int smp_check(const bs_knode *n) {
     if (AN(n, MP_IMG) != 2 || AN(n, MP_POOL) != 2) return bs_k_fail(n, "ImgDim and PoolDim need 2 values");
+    int rc = bs_k_need_min(n, MP_IMG, 1);
+    if (rc == 0) rc = bs_k_need_min(n, MP_POOL, 1);
+    if (rc) return rc;
     if (smp_1d(n)) return bs_k_need_div(n, "PE", AI(n, MP_PE), "NumChannels", AI(n, MP_CH));
     for (int i = 0; i < 2; i++)
         if (AV(n, MP_POOL)[i] <= 0 || AV(n, MP_IMG)[i] % AV(n, MP_POOL)[i] != 0)
@@ -94,9 +97,9 @@ static int64_t smp_cycles(const bs_knode *n) {
         int64_t ofm = pool_out(img[1], k[1], k[1], AI(n, MP_CEIL) != 0);
         return ofm * (AI(n, MP_CH) / AI(n, MP_PE)) * (k[1] + 1);
     }
-    return (int64_t)((double)(img[1] * img[1]) * (1 + 1 / (double)(k[1] * k[1])));
+    return p2i(((double)(img[1] * img[1]) * (1 + 1 / (double)(k[1] * k[1]))));
 }
-const bs_kops bs_k_smp_ops = {smp_check, smp_shape, smp_width, smp_cycles, NULL, NULL};
+const bs_kops bs_k_smp_ops = {smp_check, smp_shape, smp_width, smp_cycles, NULL, NULL, NULL};
 
 /* ---------------- Pool ---------------- */
 enum { PL_CH, PL_PE, PL_K, PL_FN, PL_ODIM, PL_IDT, PL_ODT, PL_ACC, PL_SIZE, PL_B, PL_N };
@@ -114,6 +117,10 @@ const bs_kattr_def bs_k_pool_attrs[] = {
 };
 const int bs_k_pool_nattrs = PL_N;
 static int pool_check(const bs_knode *n) {
+    int rc = bs_k_need_min(n, PL_K, 1);
+    if (rc == 0) rc = bs_k_need_min(n, PL_ODIM, 1);
+    if (rc == 0 && AI(n, PL_B) < 1) rc = bs_k_fail(n, "BatchSize must be >= 1");
+    if (rc) return rc;
     return bs_k_need_div(n, "PE", AI(n, PL_PE), "Channels", AI(n, PL_CH));
 }
 static int pool_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {
@@ -134,10 +141,10 @@ static int pool_width(const bs_knode *n, int out, int idx, int64_t *w) {
 static int64_t pool_cycles(const bs_knode *n) {
     double c = (double)(AI(n, PL_CH) * prod_i(AV(n, PL_K), AN(n, PL_K))) / (double)AI(n, PL_PE);
     c = c * (double)prod_i(AV(n, PL_ODIM), AN(n, PL_ODIM)) * (double)AI(n, PL_B);
-    return (int64_t)c;
+    return p2i(c);
 }
 static int pool_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, PL_ODT); return 0; }
-const bs_kops bs_k_pool_ops = {pool_check, pool_shape, pool_width, pool_cycles, NULL, pool_odt};
+const bs_kops bs_k_pool_ops = {pool_check, pool_shape, pool_width, pool_cycles, NULL, pool_odt, NULL};
 
 /* ---------------- StreamingFIFO ---------------- */
 enum { F_DEPTH, F_FOLDED, F_NORMAL, F_DT, F_RAMSTYLE, F_MON, F_INFD, F_OUTFD, F_N };
@@ -161,6 +168,7 @@ const int bs_k_fifo_rtl_nx = 1;
 static int fifo_check(const bs_knode *n) {
     if (AI(n, F_DEPTH) < 1) return bs_k_fail(n, "depth=%lld is too low (>= 1)", (long long)AI(n, F_DEPTH));
     if (AN(n, F_FOLDED) < 1) return bs_k_fail(n, "folded_shape is empty");
+    if (ADT(n, F_DT)->bits < 1) return bs_k_fail(n, "dataType is empty");
     return 0;
 }
 static int fifo_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {
@@ -191,7 +199,7 @@ static void fifo_res(const bs_knode *n, const char *part, bs_kcost *c) {
     int64_t bram = 0, uram = 0;
     if (!(rtl || (viv && !SEQ(rs, "block")))) bram = bs_k_bram_ladder(W, (double)depth, 9, 18, 36);
     if (!(rtl || (viv && !SEQ(rs, "ultra")))) uram = pceil(depth, 4096) * pceil(W, 72);
-    int64_t lut = 2 * (int64_t)ceil(log((double)depth) / log(2.0));
+    int64_t lut = 2 * p2i(ceil(log((double)depth) / log(2.0)));
     if (rtl || (viv && SEQ(rs, "distributed"))) lut += pceil(depth, 32) * pceil(W, 2);
     c->bram18 = (double)bram;
     c->uram = (double)uram;
@@ -199,8 +207,8 @@ static void fifo_res(const bs_knode *n, const char *part, bs_kcost *c) {
     if (bram) { c->bram_eff = (double)(W * depth) / (double)(bram * 36 * 512); c->pyfloat |= BS_KC_BRAM_EFF; }
 }
 static int fifo_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, F_DT); return 0; }
-const bs_kops bs_k_fifo_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, NULL, fifo_odt};
-const bs_kops bs_k_fifo_rtl_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, fifo_res, fifo_odt};
+const bs_kops bs_k_fifo_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, NULL, fifo_odt, NULL};
+const bs_kops bs_k_fifo_rtl_ops = {fifo_check, fifo_shape, fifo_width, zero_cycles, fifo_res, fifo_odt, NULL};
 
 /* ---------------- StreamingDataWidthConverter ---------------- */
 enum { W_SHAPE, W_IN, W_OUT, W_DT, W_N };
@@ -259,7 +267,7 @@ static void dwc_res(const bs_knode *n, const char *part, bs_kcost *c) {
     c->lut = (double)(cnt + cset);
 }
 static int dwc_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, W_DT); return 0; }
-const bs_kops bs_k_dwc_ops = {dwc_check, dwc_shape, dwc_width, zero_cycles, dwc_res, dwc_odt};
+const bs_kops bs_k_dwc_ops = {dwc_check, dwc_shape, dwc_width, zero_cycles, dwc_res, dwc_odt, NULL};
 
 /* ---------------- LabelSelect ---------------- */
 enum { L_LABELS, L_PE, L_K, L_IDT, L_ODT, L_VECS, L_N };
@@ -273,6 +281,9 @@ const bs_kattr_def bs_k_lsel_attrs[] = {
 };
 const int bs_k_lsel_nattrs = L_N;
 static int lsel_check(const bs_knode *n) {
+    int rc = bs_k_need_min(n, L_VECS, 1);
+    if (rc == 0 && AI(n, L_K) < 1) rc = bs_k_fail(n, "K must be >= 1");
+    if (rc) return rc;
     return bs_k_need_div(n, "PE", AI(n, L_PE), "Labels", AI(n, L_LABELS));
 }
 static int lsel_odt(const bs_knode *n, int idx, bs_kdt *o) {
@@ -304,9 +315,9 @@ static int lsel_width(const bs_knode *n, int out, int idx, int64_t *w) {
     return rc;
 }
 static int64_t lsel_cycles(const bs_knode *n) {
-    return (int64_t)((double)AI(n, L_LABELS) / (double)AI(n, L_PE));
+    return p2i(((double)AI(n, L_LABELS) / (double)AI(n, L_PE)));
 }
-const bs_kops bs_k_lsel_ops = {lsel_check, lsel_shape, lsel_width, lsel_cycles, NULL, lsel_odt};
+const bs_kops bs_k_lsel_ops = {lsel_check, lsel_shape, lsel_width, lsel_cycles, NULL, lsel_odt, NULL};
 
 /* ------- PE-folded elementwise kernels: AddStreams, DuplicateStreams,
  * GlobalAccPool, StreamingEltwise (attribute 0 = NumChannels, 1 = PE) ------- */
@@ -350,7 +361,12 @@ const bs_kattr_def bs_k_elt_attrs[] = {
 };
 const int bs_k_elt_nattrs = EL_N;
 
+static int vecs_idx(const bs_knode *n);
 static int ew_check(const bs_knode *n) {
+    int rc = bs_k_need_min(n, vecs_idx(n), 1);
+    if (rc == 0 && n->k->attrs == bs_k_dup_attrs && AI(n, D_NOUT) < 1)
+        rc = bs_k_fail(n, "NumOutputStreams must be >= 1");
+    if (rc) return rc;
     return bs_k_need_div(n, "PE", AI(n, E_PE), "NumChannels", AI(n, E_CH));
 }
 static int vecs_idx(const bs_knode *n) {
@@ -444,10 +460,10 @@ static int64_t ew_cycles(const bs_knode *n) {
     if (n->k->attrs == bs_k_gap_attrs) c += AI(n, E_CH) / AI(n, E_PE);
     return c;
 }
-const bs_kops bs_k_add_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_dup_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_gap_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
-const bs_kops bs_k_elt_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt};
+const bs_kops bs_k_add_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_dup_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_gap_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
+const bs_kops bs_k_elt_ops = {ew_check, ew_shape, ew_width, ew_cycles, NULL, ew_odt, NULL};
 
 /* ---------------- FMPadding ---------------- */
 enum { P_IMG, P_PAD, P_CH, P_SIMD, P_IDT, P_VECS, P_N };
@@ -466,6 +482,10 @@ const bs_kattr_def bs_k_fmp_rtl_x[] = {
 const int bs_k_fmp_rtl_nx = 1;
 static int fmp_check(const bs_knode *n) {
     if (AN(n, P_IMG) != 2 || AN(n, P_PAD) != 4) return bs_k_fail(n, "ImgDim needs 2 and Padding 4 values");
+    int rc = bs_k_need_min(n, P_IMG, 1);
+    if (rc == 0) rc = bs_k_need_min(n, P_PAD, 0);
+    if (rc == 0 && AI(n, P_VECS) < 1) rc = bs_k_fail(n, "numInputVectors must be >= 1");
+    if (rc) return rc;
     return bs_k_need_div(n, "SIMD", AI(n, P_SIMD), "NumChannels", AI(n, P_CH));
 }
 static int fmp_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {
@@ -485,10 +505,10 @@ static int64_t fmp_cycles(const bs_knode *n) {
     const int64_t *p = AV(n, P_PAD);
     int64_t oh = AV(n, P_IMG)[0] + p[0] + p[2], ow = AV(n, P_IMG)[1] + p[1] + p[3];
     double c = (double)AI(n, P_CH) / (double)AI(n, P_SIMD) * (double)AI(n, P_VECS) * (double)oh * (double)ow;
-    return (int64_t)c;
+    return p2i(c);
 }
 static int fmp_odt(const bs_knode *n, int idx, bs_kdt *o) { *o = *ADT(n, P_IDT); return 0; }
-const bs_kops bs_k_fmp_ops = {fmp_check, fmp_shape, fmp_width, fmp_cycles, NULL, fmp_odt};
+const bs_kops bs_k_fmp_ops = {fmp_check, fmp_shape, fmp_width, fmp_cycles, NULL, fmp_odt, NULL};
 
 _Static_assert(MP_N == BS_K_SMP_N, "attribute count of BS_K_SMP_N");
 _Static_assert(PL_N == BS_K_POOL_N, "attribute count of BS_K_POOL_N");

@@ -91,7 +91,10 @@ static int swg_check(const bs_knode *n) {
     if (AN(n, S_K) != 2 || AN(n, S_IFM) != 2 || AN(n, S_OFM) != 2 || AN(n, S_STRIDE) != 2 ||
         AN(n, S_DIL) != 2)
         return bs_k_fail(n, "ConvKernelDim, IFMDim, OFMDim, Stride and Dilation need 2 values");
-    int rc = bs_k_need_div(n, "SIMD", AI(n, S_SIMD), "IFMChannels", AI(n, S_CH));
+    int rc = 0;
+    for (int i = S_K; i <= S_DIL && rc == 0; i++)
+        if (i == S_K || i == S_IFM || i == S_OFM || i == S_STRIDE || i == S_DIL) rc = bs_k_need_min(n, i, 1);
+    if (rc == 0) rc = bs_k_need_div(n, "SIMD", AI(n, S_SIMD), "IFMChannels", AI(n, S_CH));
     if (rc || !is_rtl(n)) return rc;
     swg_dims g;
     dims(n, &g, false);
@@ -106,10 +109,9 @@ static int swg_check(const bs_knode *n) {
     return 0;
 }
 
-/* qonnx compute_conv_output_dim with total_pad = 0 */
+/* qonnx compute_conv_output_dim (0630ceae) with total_pad = 0 */
 static int64_t conv_out(int64_t ifm, int64_t k, int64_t s, int64_t d) {
-    if (ifm == 1) return 1;
-    return (int64_t)((double)(ifm - d * (k - 1) - 1) / (double)s + 1);
+    return p2i(((double)(ifm - d * (k - 1) - 1) / (double)s + 1));
 }
 
 static int swg_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {
@@ -149,7 +151,7 @@ static int64_t hls_cycles(const bs_knode *n) {
         double wr = ((double)(g.ow * g.kw * g.kh) * cf) / 1;
         double rd = (double)(g.sw * g.iw) * cf;
         double mx = wr > rd ? wr : rd;
-        return (int64_t)((double)(g.iw * g.kh * g.dh) * cf + (double)g.oh * mx);
+        return p2i(((double)(g.iw * g.kh * g.dh) * cf + (double)g.oh * mx));
     }
     dims(n, &g, true);
     double ch_simd = (double)g.ch / (double)AI(n, S_SIMD);
@@ -167,7 +169,7 @@ static int64_t hls_cycles(const bs_knode *n) {
             (double)(g.ow * g.kw * g.ch) / (double)AI(n, S_SIMD);
         break;
     }
-    return (int64_t)c;
+    return p2i(c);
 }
 
 static int ram_width_for(double depth) {
@@ -197,31 +199,31 @@ static void hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
         int rw = ram_width_for(depth);
         int64_t wmul = pceil(simd * A, rw);
         if (!is1d) {
-            int64_t dmul = (int64_t)ceil((double)(ifm * g.ch) / (double)simd / depth);
+            int64_t dmul = p2i(ceil((double)(ifm * g.ch) / (double)simd / depth));
             c->bram18 = (double)((k + s) * wmul * dmul);
         } else {
-            c->bram18 = (double)(wmul * (int64_t)ceil(depth / 18432));
+            c->bram18 = (double)(wmul * p2i(ceil(depth / 18432)));
         }
     }
     /* LUT (ram_luts of 1D_parallel is overwritten with 0 unless distributed) */
     int64_t ram_luts = 0;
     if (SEQ(rs, "distributed")) {
-        if (var == V1D_PAR) ram_luts = (int64_t)ceil((double)(simd * A * (g.kw + 1)) / 64);
+        if (var == V1D_PAR) ram_luts = p2i(ceil((double)(simd * A * (g.kw + 1)) / 64));
         if (!is1d)
-            ram_luts = (k + s) * (simd * A * (int64_t)ceil((double)(ifm * g.ch) / (double)simd / 64));
-        if (var == V1D) ram_luts = (int64_t)ceil((double)(A * (g.kw - 1) * g.ch) / 64);
-        else if (var == V1D_DWS_NAIVE) ram_luts = (int64_t)ceil((double)(A * g.iw * g.ch) / 64);
+            ram_luts = (k + s) * (simd * A * p2i(ceil((double)(ifm * g.ch) / (double)simd / 64)));
+        if (var == V1D) ram_luts = p2i(ceil((double)(A * (g.kw - 1) * g.ch) / 64));
+        else if (var == V1D_DWS_NAIVE) ram_luts = p2i(ceil((double)(A * g.iw * g.ch) / 64));
         else if (var == V1D_DWS || var == V1D_DWS_STRIDE)
-            ram_luts = (int64_t)ceil((double)(A * g.kw * g.ch) / 64);
+            ram_luts = p2i(ceil((double)(A * g.kw * g.ch) / 64));
     }
     c->lut = (double)(300 + ram_luts);
     /* URAM */
     if (var != V1D_PAR && SEQ(rs, "ultra")) {
         if (!is1d)
             c->uram = (double)((k + s) * (pceil(simd * A, 64) *
-                                          (int64_t)ceil((double)(ifm * g.ch) / (double)simd / 4096)));
+                                          p2i(ceil((double)(ifm * g.ch) / (double)simd / 4096))));
         else
-            c->uram = (double)(pceil(simd * A, 72) * (int64_t)ceil(depth1d / 4096));
+            c->uram = (double)(pceil(simd * A, 72) * p2i(ceil(depth1d / 4096)));
     }
 }
 
@@ -287,8 +289,8 @@ static void rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
 
 static int64_t zero_cycles(const bs_knode *n) { return 0; }
 
-const bs_kops bs_k_swg_ops = {swg_check, swg_shape, swg_width, zero_cycles, NULL, NULL};
-const bs_kops bs_k_swg_hls_ops = {swg_check, swg_shape, swg_width, hls_cycles, hls_res, NULL};
-const bs_kops bs_k_swg_rtl_ops = {swg_check, swg_shape, swg_width, rtl_cycles, rtl_res, NULL};
+const bs_kops bs_k_swg_ops = {swg_check, swg_shape, swg_width, zero_cycles, NULL, NULL, NULL};
+const bs_kops bs_k_swg_hls_ops = {swg_check, swg_shape, swg_width, hls_cycles, hls_res, NULL, NULL};
+const bs_kops bs_k_swg_rtl_ops = {swg_check, swg_shape, swg_width, rtl_cycles, rtl_res, NULL, NULL};
 
 _Static_assert(S_NBASE == BS_K_SWG_N, "attribute count of BS_K_SWG_N");

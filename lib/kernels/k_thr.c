@@ -41,7 +41,9 @@ const bs_kattr_def bs_k_thr_rtl_x[] = {
 const int bs_k_thr_rtl_nx = 4;
 
 static int thr_check(const bs_knode *n) {
-    return bs_k_need_div(n, "PE", AI(n, T_PE), "NumChannels", AI(n, T_CH));
+    int rc = bs_k_need_min(n, T_VECS, 1);
+    if (rc == 0 && AI(n, T_STEPS) < 1) rc = bs_k_fail(n, "numSteps must be >= 1");
+    return rc ? rc : bs_k_need_div(n, "PE", AI(n, T_PE), "NumChannels", AI(n, T_CH));
 }
 
 /* vecs + [C] or vecs + [C/PE, PE]; shared with ChannelwiseOp via indices. */
@@ -143,9 +145,15 @@ static void thr_rtl_res(const bs_knode *n, const char *part, bs_kcost *c) {
     /* uram_efficiency_estimation is the base's 1 */
 }
 
-const bs_kops bs_k_thr_ops = {thr_check, thr_shape, thr_width, thr_cycles, NULL, NULL};
-const bs_kops bs_k_thr_hls_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_hls_res, NULL};
-const bs_kops bs_k_thr_rtl_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_rtl_res, NULL};
+const bs_kops bs_k_thr_ops = {thr_check, thr_shape, thr_width, thr_cycles, NULL, NULL, NULL};
+/* Thresholding_hls only (the rtl backend inherits the base's {}) */
+static int thr_counts(const bs_knode *n, bs_kcount *o) {
+    snprintf(o[0].key, sizeof o[0].key, "param_threshold_%db", ADT(n, T_WDT)->bits);
+    o[0].value = AI(n, T_CH) * AI(n, T_STEPS);
+    return 1;
+}
+const bs_kops bs_k_thr_hls_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_hls_res, NULL, thr_counts};
+const bs_kops bs_k_thr_rtl_ops = {thr_check, thr_shape, thr_width, thr_cycles, thr_rtl_res, NULL, NULL};
 
 /* ---------------- ChannelwiseOp ---------------- */
 enum { C_FUNC, C_PE, C_CH, C_RAMSTYLE, C_IDT, C_PDT, C_ODT, C_VECS, C_NBASE };
@@ -162,6 +170,8 @@ const bs_kattr_def bs_k_cwo_attrs[] = {
 const int bs_k_cwo_nattrs = C_NBASE;
 
 static int cwo_check(const bs_knode *n) {
+    int rc = bs_k_need_min(n, C_VECS, 1);
+    if (rc) return rc;
     return bs_k_need_div(n, "PE", AI(n, C_PE), "NumChannels", AI(n, C_CH));
 }
 static int cwo_shape(const bs_knode *n, int kind, int out, int idx, int64_t *d, size_t *nd) {
@@ -180,8 +190,8 @@ static int64_t cwo_cycles(const bs_knode *n) {
 static void cwo_hls_res(const bs_knode *n, const char *part, bs_kcost *c) {
     hls_thr_like(ADT(n, C_IDT)->bits, AI(n, C_PE), AI(n, C_CH) / AI(n, C_PE), AS(n, C_RAMSTYLE), c);
 }
-const bs_kops bs_k_cwo_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, NULL, NULL};
-const bs_kops bs_k_cwo_hls_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, cwo_hls_res, NULL};
+const bs_kops bs_k_cwo_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, NULL, NULL, NULL};
+const bs_kops bs_k_cwo_hls_ops = {cwo_check, cwo_shape, cwo_width, cwo_cycles, cwo_hls_res, NULL, NULL};
 
 _Static_assert(T_NBASE == BS_K_THR_N, "attribute count of BS_K_THR_N");
 _Static_assert(C_NBASE == BS_K_CWO_N, "attribute count of BS_K_CWO_N");

@@ -12,7 +12,7 @@ static int j_int(void *ud, const char *name, int64_t *out) {
     const cJSON *it = item(ud, name);
     if (!it) return BS_ENOTFOUND;
     if (cJSON_IsBool(it)) { *out = cJSON_IsTrue(it); return 0; }
-    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble))
+    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) || fabs(it->valuedouble) > 9e15)
         return bs_error_set(BS_EINVAL, "attribute %s: expected an integer", name);
     *out = (int64_t)it->valuedouble;
     return 0;
@@ -34,7 +34,8 @@ static int j_ints(void *ud, const char *name, const int64_t **vals, size_t *n) {
     if (!cJSON_IsArray(it)) return bs_error_set(BS_EINVAL, "attribute %s: expected a list of integers", name);
     size_t k = 0;
     cJSON_ArrayForEach(e, it) {
-        if (!cJSON_IsNumber(e) || k >= BS_KATTR_JSON_MAX)
+        if (!cJSON_IsNumber(e) || k >= BS_KATTR_JSON_MAX || e->valuedouble != floor(e->valuedouble) ||
+            fabs(e->valuedouble) > 9e15)
             return bs_error_set(BS_EINVAL, "attribute %s: expected at most %d integers", name,
                                 BS_KATTR_JSON_MAX);
         st->ints[k++] = (int64_t)e->valuedouble;

@@ -27,6 +27,8 @@ struct bs_kops {
     void (*res)(const bs_knode *n, const char *part, bs_kcost *c);
     /* output datatype (NULL = the attribute "outputDataType"/"dataType") */
     int (*odt)(const bs_knode *n, int idx, bs_kdt *out);
+    /* get_op_and_param_counts (NULL = {}) */
+    int (*counts)(const bs_knode *n, bs_kcount *out);
 };
 
 /* Shorthands for loaded values */
@@ -37,8 +39,16 @@ struct bs_kops {
 #define ADT(n_, x_) (&(n_)->a[(x_)].dt)
 #define SEQ(a, b) (strcmp((a), (b)) == 0)
 
+/* double -> int64 as Python's int() does for representable values; saturates
+ * (and NaN -> 0) instead of invoking undefined behaviour on absurd inputs. */
+static inline int64_t p2i(double x) {
+    if (x != x) return 0;
+    if (x >= 9.2e18) return INT64_MAX;
+    if (x <= -9.2e18) return INT64_MIN;
+    return (int64_t)x;
+}
 /* Python math.ceil(a / b) for ints (true division, then ceil). */
-static inline int64_t pceil(int64_t a, int64_t b) { return (int64_t)ceil((double)a / (double)b); }
+static inline int64_t pceil(int64_t a, int64_t b) { return p2i(ceil((double)a / (double)b)); }
 static inline int64_t prod_i(const int64_t *v, int n) {
     int64_t p = 1;
     for (int i = 0; i < n; i++) p *= v[i];
@@ -50,6 +60,8 @@ int64_t bs_k_bram_ladder(int64_t width, double depth, int d9, int d18, int d36);
 
 /* Sets an INT-typed error naming the node and returns BS_EINVAL. */
 int bs_k_fail(const bs_knode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Every value of an INTS attribute (index i) must be >= lo. */
+int bs_k_need_min(const bs_knode *n, int i, int64_t lo);
 /* "total % p == 0" rule with nearest legal values in the message. */
 int bs_k_need_div(const bs_knode *n, const char *pname, int64_t p, const char *tname,
                   int64_t total);

@@ -9,7 +9,8 @@
 #include "kernels_int.h"
 
 int64_t bs_fold_target_cycles(double clk_ns, double fps) {
-    return (int64_t)((1e9 / clk_ns) / fps);
+    if (!(clk_ns > 0) || !(fps > 0)) return -1;
+    return p2i((1e9 / clk_ns) / fps);
 }
 
 size_t bs_fold_divisors(int64_t n, int64_t *out, size_t cap) {
@@ -27,6 +28,60 @@ bool bs_fold_mvau_width_ok(const bs_knode *n, int64_t simd, int64_t wmax) {
     bs_kdt dt;
     if (!w || bs_kdt_parse(w, &dt) < 0) return false;
     return (int64_t)dt.bits * simd <= wmax;
+}
+
+/* base op -> (attr, dimension) pairs; dimension "kh*kw" is the Kernel product */
+static const struct { const char *base, *a1, *d1, *a2, *d2; } fparams[] = {
+    {"MVAU", "PE", "MH", "SIMD", "MW"},
+    {"VVAU", "PE", "Channels", "SIMD", "kh*kw"},
+    {"Thresholding", "PE", "NumChannels", NULL, NULL},
+    {"ChannelwiseOp", "PE", "NumChannels", NULL, NULL},
+    {"AddStreams", "PE", "NumChannels", NULL, NULL},
+    {"DuplicateStreams", "PE", "NumChannels", NULL, NULL},
+    {"GlobalAccPool", "PE", "NumChannels", NULL, NULL},
+    {"StreamingEltwise", "PE", "NumChannels", NULL, NULL},
+    {"Pool", "PE", "Channels", NULL, NULL},
+    {"LabelSelect", "PE", "Labels", NULL, NULL},
+    {"ConvolutionInputGenerator", "SIMD", "IFMChannels", NULL, NULL},
+    {"FMPadding", "SIMD", "NumChannels", NULL, NULL},
+    {"StreamingMaxPool", "PE", "NumChannels", NULL, NULL},
+};
+
+static int64_t dim_of(const bs_knode *n, const char *d) {
+    if (SEQ(d, "kh*kw")) {
+        for (int i = 0; i < n->k->n_attrs; i++)
+            if (SEQ(n->def[i]->name, "Kernel")) return prod_i(n->a[i].v, n->a[i].n);
+        return 0;
+    }
+    int64_t v = 0;
+    bs_knode_get_int(n, d, &v);
+    return v;
+}
+
+int bs_fold_params(const bs_knode *n, bs_fold_param out[2]) {
+    for (size_t i = 0; i < sizeof fparams / sizeof fparams[0]; i++) {
+        if (!SEQ(fparams[i].base, n->k->base)) continue;
+        if (SEQ(n->k->base, "StreamingMaxPool")) {     /* only the 1D variant folds */
+            int64_t h = 0;
+            for (int j = 0; j < n->k->n_attrs; j++)
+                if (SEQ(n->def[j]->name, "ImgDim") && n->a[j].n == 2)
+                    h = n->a[j].v[1] == 1 ? n->a[j].v[1] : n->a[j].v[0];
+            if (h != 1) return 0;
+        }
+        int k = 0;
+        const char *a[2] = {fparams[i].a1, fparams[i].a2}, *d[2] = {fparams[i].d1, fparams[i].d2};
+        for (int j = 0; j < 2 && a[j]; j++) {
+            out[k].attr = a[j];
+            out[k].dim_name = d[j];
+            out[k].dim = dim_of(n, d[j]);
+            out[k].value = 0;
+            bs_knode_get_int(n, a[j], &out[k].value);
+            k++;
+        }
+        bs_error_clear();
+        return k;
+    }
+    return 0;
 }
 
 static int64_t cyc(const bs_knode *n) { return n->k->ops->cycles ? n->k->ops->cycles(n) : 0; }
@@ -116,6 +171,11 @@ int bs_fold_node(bs_knode *n, int64_t target, int64_t wmax, bs_fold_result *r) {
         break;
     }
     case BS_KFOLD_SIMD:
+        /* FINN main folds FMPadding_hls and the HLS SWG, dev 2025 FMPadding_rtl */
+        if ((n->ver == BS_FINN_MAIN && SEQ(op, "FMPadding_rtl")) ||
+            (n->ver == BS_FINN_DEV2025 && (SEQ(op, "FMPadding_hls") || SEQ(op, "ConvolutionInputGenerator_hls"))))
+            return bs_error_set(BS_EUNSUPPORTED, "SetFolding (FINN %s) doesn't know how to handle op_type %s",
+                                bs_finn_version_name(n->ver), op);
         if (!strncmp(op, "ConvolutionInputGenerator", 25)) {
             if (geti(n, "depthwise") != 0) { r->skipped = true; break; }
             int64_t ch = geti(n, "IFMChannels");

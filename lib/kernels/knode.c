@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "brainsmith/log.h"
 #include "kernels_int.h"
 
 int bs_k_fail(const bs_knode *n, const char *fmt, ...) {
@@ -45,6 +46,14 @@ int bs_k_need_div(const bs_knode *n, const char *pname, int64_t p, const char *t
                      pname, (long long)lo);
 }
 
+int bs_k_need_min(const bs_knode *n, int i, int64_t lo) {
+    for (int j = 0; j < n->a[i].n; j++)
+        if (n->a[i].v[j] < lo)
+            return bs_k_fail(n, "%s[%d]=%lld must be >= %lld", n->def[i]->name, j, (long long)n->a[i].v[j],
+                             (long long)lo);
+    return 0;
+}
+
 static bool allowed(const char *set, const char *v) {
     if (!set) return true;
     char pat[BS_KSTR_MAX + 3];
@@ -77,9 +86,24 @@ static int set_str(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const char *s
     return 0;
 }
 
+/* Attribute magnitudes are bounded so that FINN's formulas (products of a
+ * few attributes) stay exact in int64/double; real models are far below. */
+#define KMAX_VAL (INT64_C(1) << 24)
+#define KMAX_PROD (INT64_C(1) << 32)
+
 static int set_ints(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const int64_t *x, size_t cnt) {
     if (cnt > BS_KINTS_MAX)
         return bs_k_fail(n, "attribute %s: %zu values, at most %d supported", d->name, cnt, BS_KINTS_MAX);
+    int64_t prod = 1;
+    for (size_t i = 0; i < cnt; i++) {
+        if (x[i] > KMAX_VAL || x[i] < -KMAX_VAL)
+            return bs_k_fail(n, "attribute %s: value %lld out of range (|v| <= %lld)", d->name,
+                             (long long)x[i], (long long)KMAX_VAL);
+        prod *= x[i] < 0 ? -x[i] : x[i];
+        if (prod > KMAX_PROD)
+            return bs_k_fail(n, "attribute %s: product of the values exceeds %lld", d->name,
+                             (long long)KMAX_PROD);
+    }
     for (size_t i = 0; i < cnt; i++) v->v[i] = x[i];
     v->n = (int)cnt;
     return 0;
@@ -93,6 +117,9 @@ static int read_attr(bs_knode *n, const bs_kattr_def *d, bs_kval *v, const bs_ka
         if (src->get_int) rc = src->get_int(src->ud, d->name, &x);
         if (rc == 0) {
             char b[32];
+            if (x > KMAX_VAL || x < -KMAX_VAL)
+                return bs_k_fail(n, "attribute %s: value %lld out of range (|v| <= %lld)", d->name,
+                                 (long long)x, (long long)KMAX_VAL);
             snprintf(b, sizeof b, "%lld", (long long)x);
             if (!allowed(d->allowed, b))
                 return bs_k_fail(n, "attribute %s: %lld is not one of %s", d->name, (long long)x, d->allowed);
@@ -189,6 +216,10 @@ int bs_knode_load(bs_knode *n, const bs_kernel *k, const bs_kattr_src *src,
         if (!n->def[i]) continue;
         int rc = read_attr(n, n->def[i], &n->a[i], src);
         if (rc < 0) return rc;
+        /* FINN main's MVAU_hls keeps the base default resType "auto" (dev: "lut") */
+        if (ver == BS_FINN_MAIN && !n->a[i].set && SEQ(k->op_type, "MVAU_hls") &&
+            SEQ(n->def[i]->name, "resType"))
+            snprintf(n->a[i].s, sizeof n->a[i].s, "auto");
     }
     /* Cross-check against the graph when the adapter offers shapes. */
     if (src->get_shape && bs_knode_check(n) == 0) {
@@ -206,6 +237,20 @@ int bs_knode_load(bs_knode *n, const bs_kernel *k, const bs_kattr_src *src,
                 return bs_k_fail(n, "%s tensor has %lld elements but the attributes describe %lld",
                                  out ? "output" : "input", (long long)a, (long long)b);
         }
+    }
+    /* FINN's InferDataTypes would rewrite a stale input datatype attribute: say so */
+    if (src->get_dtype) {
+        static const char *const names[] = {"inputDataType", "dataType", "InputDataType", "inputDataType0"};
+        const char *tdt = NULL;
+        if (src->get_dtype(src->ud, 0, 0, &tdt) == 0 && tdt)
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                const char *a = bs_knode_get_str(n, names[i]);
+                if (!a) continue;
+                if (a[0] && strcmp(a, tdt) != 0)
+                    bs_log(BS_LOG_WARN, "%s (%s): input tensor datatype %s differs from attribute %s=%s",
+                           n->name, k->op_type, tdt, names[i], a);
+                break;
+            }
     }
     bs_error_clear();
     return 0;
@@ -235,6 +280,8 @@ int bs_knode_set_int(bs_knode *n, const char *attr, int64_t v) {
     int i = find_attr(n, attr);
     if (i < 0) return bs_error_set(BS_ENOTFOUND, "%s has no attribute %s", n->k->op_type, attr);
     if (n->def[i]->type != BS_KA_INT) return bs_error_set(BS_EINVAL, "attribute %s is not an int", attr);
+    if (v > KMAX_VAL || v < -KMAX_VAL)
+        return bs_k_fail(n, "attribute %s: value %lld out of range", attr, (long long)v);
     char b[32];
     snprintf(b, sizeof b, "%lld", (long long)v);
     if (!allowed(n->def[i]->allowed, b))
@@ -305,6 +352,14 @@ int bs_knode_estimate(const bs_knode *n, const char *part, bs_kcost *c) {
     c->uram_eff = 1;
     c->cycles = n->k->ops->cycles ? n->k->ops->cycles(n) : 0;
     if (n->k->ops->res) n->k->ops->res(n, part, c);
+    return 0;
+}
+
+int bs_knode_op_param_counts(const bs_knode *n, bs_kcount out[4], int *count) {
+    *count = 0;
+    int rc = bs_knode_check(n);
+    if (rc) return rc;
+    if (n->k->ops->counts) *count = n->k->ops->counts(n, out);
     return 0;
 }
 

@@ -364,6 +364,21 @@ static void test_legacy_v06(void **st) {
     load(&n, "StreamingFCLayer_Batch", ext, BS_FINN_V06);
     est(&n, NULL, &c);
     assert_true(c.bram18 == 0);
+    /* FINN v0.5b CNV-w4a4 (finn_build/cnv_w4a4_pynqz1_pgreksic, no model file): layers whose
+     * attributes follow from final_hw_config + the reported numbers.  StreamingFCLayer_Batch_5:
+     * PE 1, SIMD 8, 576x64 on 28x28, noActivation -> 3612672 cycles, LUT 663, BRAM 10 (eff 0.8);
+     * StreamingFCLayer_Batch_0: PE 4, SIMD 2, 1152x128 on 10x10 -> 1843200, LUT 700, BRAM 36. */
+    load(&n, "StreamingFCLayer_Batch", "{\"PE\":1,\"SIMD\":8,\"MW\":576,\"MH\":64,\"numInputVectors\":[1,28,28],"
+         "\"inputDataType\":\"UINT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT24\",\"noActivation\":1,"
+         "\"mem_mode\":\"decoupled\",\"ram_style\":\"auto\"}", BS_FINN_V05);
+    est(&n, NULL, &c);
+    assert_true(c.cycles == 3612672 && c.lut == 663 && c.bram18 == 10 && c.bram_eff == 0.8);
+    load(&n, "StreamingFCLayer_Batch", "{\"PE\":4,\"SIMD\":2,\"MW\":1152,\"MH\":128,\"numInputVectors\":[1,10,10],"
+         "\"inputDataType\":\"UINT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT24\",\"noActivation\":1,"
+         "\"mem_mode\":\"decoupled\",\"ram_style\":\"auto\"}", BS_FINN_V05);
+    est(&n, NULL, &c);
+    assert_true(c.cycles == 1843200 && c.lut == 700 && c.bram18 == 36);
+    assert_true(fabs(c.bram_eff - 0.8888888888888888) < 1e-15);
     /* v0.6 FIFOs kept the vivado depth as given: 1000 deep, 392 wide, block -> 22 BRAM, LUT 20 */
     load(&n, "StreamingFIFO", "{\"depth\":1000,\"folded_shape\":[1,16,49],\"normal_shape\":[1,784],"
          "\"dataType\":\"UINT8\",\"impl_style\":\"vivado\",\"ram_style\":\"block\"}", BS_FINN_V06);
@@ -413,6 +428,15 @@ static void test_setfolding_nodes(void **st) {
     assert_int_equal(bs_fold_target_cycles(10.0, 1e6), 100);
     int64_t dv[16];
     assert_int_equal(bs_fold_divisors(784, dv, 16), 15);
+    bs_fold_param fp[2];
+    load(&n, "MVAU_hls", m0, BS_FINN_AUTO);
+    assert_int_equal(bs_fold_params(&n, fp), 2);
+    assert_string_equal(fp[0].attr, "PE");
+    assert_true(fp[0].dim == 64 && fp[1].dim == 784 && fp[1].value == 1);
+    load(&n, "VVAU_hls", "{\"PE\":2,\"SIMD\":3,\"Dim\":[4,4],\"Channels\":8,\"Kernel\":[3,3],"
+         "\"inputDataType\":\"INT4\",\"weightDataType\":\"INT4\",\"outputDataType\":\"INT4\"}", BS_FINN_AUTO);
+    assert_int_equal(bs_fold_params(&n, fp), 2);
+    assert_true(fp[1].dim == 9 && fp[1].value == 3 && !strcmp(fp[1].dim_name, "kh*kw"));
     int64_t lo, hi;
     bs_fold_nearest(64, 5, &lo, &hi);
     assert_true(lo == 4 && hi == 8);
@@ -445,6 +469,94 @@ static void test_datatypes(void **st) {
     assert_string_equal(d.name, "FLOAT32");
 }
 
+/* a source with tensor shapes: JSON attributes plus a fixed input/output shape */
+static int64_t g_in[4], g_out[4];
+static size_t g_nin, g_nout;
+static int shape_cb(void *ud, int out, int idx, const int64_t **d, size_t *n) {
+    if (idx) return BS_ENOTFOUND;
+    *d = out ? g_out : g_in;
+    *n = out ? g_nout : g_nin;
+    return 0;
+}
+
+static void test_graph_crosscheck(void **st) {
+    cJSON *j = cJSON_Parse("{\"PE\":4,\"SIMD\":8,\"MW\":64,\"MH\":16,\"inputDataType\":\"INT2\","
+                           "\"weightDataType\":\"INT2\",\"outputDataType\":\"INT2\"}");
+    bs_kattr_src src;
+    bs_kattr_json js;
+    bs_kattr_src_json(&src, &js, j);
+    src.get_shape = shape_cb;
+    bs_knode n;
+    g_in[0] = 1; g_in[1] = 64; g_nin = 2;
+    g_out[0] = 1; g_out[1] = 16; g_nout = 2;
+    assert_int_equal(bs_knode_load(&n, bs_kernel_find("MVAU_hls"), &src, "mv", BS_FINN_AUTO), 0);
+    g_out[1] = 10;                                     /* graph says 10 outputs, MH says 16 */
+    assert_int_equal(bs_knode_load(&n, bs_kernel_find("MVAU_hls"), &src, "mv", BS_FINN_AUTO), BS_EINVAL);
+    assert_non_null(strstr(bs_error_msg(), "output tensor has 10 elements but the attributes describe 16"));
+    cJSON_Delete(j);
+}
+
+static const char *spec(const char *op, const char *json, const char *pref, const char *part, double wmin,
+                        bs_finn_version v, bool *fb) {
+    bs_knode n;
+    load(&n, op, json, v);
+    const bs_kernel *k = NULL;
+    int rc = bs_kernel_specialize(&n, pref, part, wmin, &k, fb);
+    if (rc) fprintf(stderr, "%s\n", bs_error_msg());
+    assert_int_equal(rc, 0);
+    return k->op_type;
+}
+
+static void test_specialize(void **st) {
+    bool fb;
+    const char *mv4 = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT4\","
+                      "\"weightDataType\":\"INT4\",\"outputDataType\":\"INT16\",\"noActivation\":1}";
+    /* 7-series DSP48E1 needs narrow weights (min > wdt.min() = -8) */
+    assert_string_equal(spec("MVAU", mv4, "", "xc7z020clg400-1", -8, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_string_equal(spec("MVAU", mv4, "", "xc7z020clg400-1", -7, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    assert_string_equal(spec("MVAU", mv4, "", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    /* fused thresholds -> hls, and "rtl" preference falls back with a warning */
+    const char *mvact = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT4\","
+                        "\"weightDataType\":\"INT4\",\"outputDataType\":\"UINT2\"}";
+    assert_string_equal(spec("MVAU", mvact, "rtl", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_true(fb);
+    /* auto needs >= 4 bits; explicit rtl accepts 2 bits in dev */
+    const char *mv2 = "{\"PE\":1,\"SIMD\":1,\"MW\":8,\"MH\":8,\"inputDataType\":\"INT2\","
+                      "\"weightDataType\":\"INT2\",\"outputDataType\":\"INT8\",\"noActivation\":1}";
+    assert_string_equal(spec("MVAU", mv2, "", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_hls");
+    assert_string_equal(spec("MVAU", mv2, "rtl", "xczu7ev-ffvc1156-2-e", NAN, BS_FINN_AUTO, &fb), "MVAU_rtl");
+    const char *dwc = "{\"shape\":[1,48],\"inWidth\":16,\"outWidth\":%d,\"dataType\":\"UINT2\"}";
+    char b[128];
+    snprintf(b, sizeof b, dwc, 8);
+    assert_string_equal(spec("StreamingDataWidthConverter", b, "", NULL, NAN, BS_FINN_AUTO, &fb),
+                        "StreamingDataWidthConverter_rtl");
+    snprintf(b, sizeof b, dwc, 6);
+    assert_string_equal(spec("StreamingDataWidthConverter", b, "rtl", NULL, NAN, BS_FINN_AUTO, &fb),
+                        "StreamingDataWidthConverter_hls");
+    assert_true(fb);
+    const char *thr = "{\"PE\":1,\"NumChannels\":4,\"numSteps\":3,\"inputDataType\":\"INT8\","
+                      "\"weightDataType\":\"INT8\",\"outputDataType\":\"UINT2\"}";
+    assert_string_equal(spec("Thresholding", thr, "", NULL, NAN, BS_FINN_AUTO, &fb), "Thresholding_rtl");
+    assert_string_equal(spec("Thresholding", thr, "hls", NULL, NAN, BS_FINN_AUTO, &fb), "Thresholding_hls");
+    assert_string_equal(spec("LabelSelect", "{\"Labels\":10,\"PE\":1,\"K\":1,\"inputDataType\":\"INT8\"}",
+                             "rtl", NULL, NAN, BS_FINN_AUTO, &fb), "LabelSelect_hls");
+    assert_true(fb);
+    /* SWG: rtl-only in dev; FINN main keeps hls unless the HLS constraints fail */
+    const char *swg = "{\"ConvKernelDim\":[3,1],\"IFMChannels\":4,\"IFMDim\":[8,8],\"OFMDim\":[6,8],"
+                      "\"SIMD\":1,\"Stride\":[1,1],\"Dilation\":[1,1],\"inputDataType\":\"INT4\","
+                      "\"outputDataType\":\"INT4\"}";
+    assert_string_equal(spec("ConvolutionInputGenerator", swg, "hls", NULL, NAN, BS_FINN_DEV2025, &fb),
+                        "ConvolutionInputGenerator_rtl");
+    assert_true(fb);
+    assert_string_equal(spec("ConvolutionInputGenerator", swg, "hls", NULL, NAN, BS_FINN_MAIN, &fb),
+                        "ConvolutionInputGenerator_rtl");
+    assert_true(fb);                                   /* non-square kernel */
+    bs_knode n;
+    load(&n, "Thresholding", thr, BS_FINN_AUTO);
+    const bs_kernel *k;
+    assert_int_equal(bs_kernel_specialize(&n, "vhdl", NULL, NAN, &k, &fb), BS_EINVAL);
+}
+
 static void test_registry(void **st) {
     assert_true(bs_kernel_count() >= 40);
     for (size_t i = 0; i < bs_kernel_count(); i++) {
@@ -470,6 +582,7 @@ int main(void) {
         cmocka_unit_test(test_vvau_swg),           cmocka_unit_test(test_stream_ops),
         cmocka_unit_test(test_legacy_v06),         cmocka_unit_test(test_setfolding_nodes),
         cmocka_unit_test(test_datatypes),          cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_graph_crosscheck),   cmocka_unit_test(test_specialize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,10 +135,17 @@ static bool file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static void quiet_warn(void *ud, const char *msg)
+{
+    (void)ud;
+    bs_log(BS_LOG_DEBUG, "dse: %s", msg);
+}
+
 static int xform(bs_ir_graph *g, const char *part, const char *const *list)
 {
     bs_xform_ctx x;
     memset(&x, 0, sizeof x);
+    x.warn = quiet_warn;
     x.g = g;
     x.fpga_part = part;
     x.max_multithreshold_bit_width = 8;
@@ -331,7 +338,15 @@ static int build_nodes(bs_dse_design *d, bs_ir_graph *gf, bs_ir_graph *ge, bs_ir
             return bs_error_set(BS_EINVAL, "%s: layer %d is %s in one checkpoint and %s in another", d->model, i,
                                 nf->op_type, nc->op_type);
         const bs_kernel *k = bs_kernel_find(nc->op_type);
-        snprintf(nd->name, sizeof nd->name, "%s", nc->name ? nc->name : "");
+        if (nc->name && nc->name[0]) {
+            snprintf(nd->name, sizeof nd->name, "%s", nc->name);
+        } else {
+            /* FINN's SpecializeLayers drops names; GiveUniqueNodeNames (run by
+             * the next step) gives <op_type>_<k> per op type in graph order */
+            int same = 0;
+            for (int j = 0; j < i; j++) same += !strcmp(d->nodes[j].var[d->nodes[j].cur_var]->op_type, nc->op_type);
+            snprintf(nd->name, sizeof nd->name, "%s_%d", nc->op_type, same);
+        }
         nd->weights_min = weights_min(gf, nf);
         setup_variants(d, nd, nf, k);
         /* abstract name: base + per-base counter in graph order */

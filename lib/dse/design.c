@@ -170,7 +170,6 @@ static int convert_model(const char *model, const char *dir, const char *part, d
     for (const char *const *s = bs_flow_estimate_steps(); *s; s++) cJSON_AddItemToArray(st, cJSON_CreateString(*s));
     cJSON_AddStringToObject(j, "stop_step", "step_specialize_layers");
     bs_flow_config cfg;
-    bs_flow_config_init(&cfg);
     int rc = bs_flow_config_from_json(j, "dse", NULL, &cfg);
     cJSON_Delete(j);
     if (rc < 0) { bs_flow_config_free(&cfg); return rc; }

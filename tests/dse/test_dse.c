@@ -250,7 +250,6 @@ static void gen_and_build(const char *plat, double target)
     cJSON *st = cJSON_AddArrayToObject(cj, "steps");
     for (const char *const *sp = bs_flow_estimate_steps(); *sp; sp++) cJSON_AddItemToArray(st, cJSON_CreateString(*sp));
     bs_flow_config cfg;
-    bs_flow_config_init(&cfg);
     assert_int_equal(bs_flow_config_from_json(cj, cfgp, cdir, &cfg), 0);
     cJSON_Delete(cj);
     bs_flow_opts fo;

@@ -7,7 +7,7 @@ set_name=${1:-all}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
   libsqlite3-dev sqlite3 libmicrohttpd-dev libcjson-dev libjansson-dev
-  libzstd-dev zstd libssl-dev libuv1-dev libcmocka-dev
+  libzstd-dev zstd libarchive-dev libssl-dev libuv1-dev libcmocka-dev
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev
   python3-onnx python3-numpy clang libclang-rt-14-dev valgrind)
 hw_pkgs=(yosys nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb verilator iverilog)

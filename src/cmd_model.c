@@ -44,6 +44,77 @@ static cJSON *tensor_json(const bs_ir_tensor *t)
     return o;
 }
 
+static void attr_text(const bs_ir_attr *a, char *b, size_t n)
+{
+    int o = 0;
+    switch (a->type) {
+    case BS_ATTR_INT: snprintf(b, n, "%lld", (long long)a->i); break;
+    case BS_ATTR_FLOAT: snprintf(b, n, "%g", a->f); break;
+    case BS_ATTR_STRING: snprintf(b, n, "\"%s\"", a->s); break;
+    case BS_ATTR_INTS:
+        o = snprintf(b, n, "[");
+        for (int i = 0; i < a->n && (size_t)o < n - 24; i++) o += snprintf(b + o, n - (size_t)o, "%s%lld", i ? ", " : "", (long long)a->ints[i]);
+        snprintf(b + o, n - (size_t)o, "]");
+        break;
+    case BS_ATTR_FLOATS:
+        o = snprintf(b, n, "[");
+        for (int i = 0; i < a->n && (size_t)o < n - 24; i++) o += snprintf(b + o, n - (size_t)o, "%s%g", i ? ", " : "", a->floats[i]);
+        snprintf(b + o, n - (size_t)o, "]");
+        break;
+    case BS_ATTR_STRINGS: snprintf(b, n, "<%d strings>", a->n); break;
+    case BS_ATTR_TENSOR: snprintf(b, n, "<tensor %s, %lld values>", bs_onnx_elem_name(a->t->elem_type), (long long)a->t->numel); break;
+    default: snprintf(b, n, "<%s>", a->type == BS_ATTR_GRAPH ? "graph" : "other"); break;
+    }
+}
+
+static void print_node(const bs_ir_node *n)
+{
+    char buf[512];
+    printf("  %s: %s%s%s\n", n->name, n->op_type, *n->domain ? " @ " : "", n->domain);
+    for (int k = 0; k < n->ninputs; k++) {
+        const bs_ir_tensor *t = n->inputs[k];
+        if (!t) { printf("    in%d  (omitted)\n", k); continue; }
+        printf("    in%d  %-28s %-16s %s%s\n", k, t->name, shape_str(t, buf, sizeof buf), bs_dt_str(t->dtype),
+               t->init ? " (initializer)" : "");
+    }
+    for (int k = 0; k < n->noutputs; k++)
+        printf("    out%d %-28s %-16s %s\n", k, n->outputs[k]->name, shape_str(n->outputs[k], buf, sizeof buf),
+               bs_dt_str(n->outputs[k]->dtype));
+    for (int k = 0; k < n->nattrs; k++) {
+        attr_text(&n->attrs[k], buf, sizeof buf);
+        printf("    %s = %s\n", n->attrs[k].name, buf);
+    }
+}
+
+static cJSON *node_json(const bs_ir_node *n)
+{
+    char buf[512];
+    cJSON *o = cJSON_CreateObject(), *a;
+    cJSON_AddStringToObject(o, "name", n->name);
+    cJSON_AddStringToObject(o, "op_type", n->op_type);
+    cJSON_AddStringToObject(o, "domain", n->domain);
+    cJSON_AddItemToObject(o, "inputs", a = cJSON_CreateArray());
+    for (int k = 0; k < n->ninputs; k++)
+        cJSON_AddItemToArray(a, n->inputs[k] ? cJSON_CreateString(n->inputs[k]->name) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "outputs", a = cJSON_CreateArray());
+    for (int k = 0; k < n->noutputs; k++) cJSON_AddItemToArray(a, tensor_json(n->outputs[k]));
+    cJSON_AddItemToObject(o, "attributes", a = cJSON_CreateObject());
+    for (int k = 0; k < n->nattrs; k++) {
+        const bs_ir_attr *at = &n->attrs[k];
+        if (at->type == BS_ATTR_INT) cJSON_AddNumberToObject(a, at->name, (double)at->i);
+        else if (at->type == BS_ATTR_FLOAT) cJSON_AddNumberToObject(a, at->name, at->f);
+        else if (at->type == BS_ATTR_STRING) cJSON_AddStringToObject(a, at->name, at->s);
+        else if (at->type == BS_ATTR_INTS) {
+            cJSON *l = cJSON_AddArrayToObject(a, at->name);
+            for (int i = 0; i < at->n; i++) cJSON_AddItemToArray(l, cJSON_CreateNumber((double)at->ints[i]));
+        } else {
+            attr_text(at, buf, sizeof buf);
+            cJSON_AddStringToObject(a, at->name, buf);
+        }
+    }
+    return o;
+}
+
 /* Loads a model and runs inference; on inference failure *infer_rc is set
  * and the graph is still returned (info/check report it). */
 static int load(bs_cli *cli, const char *path, bs_ir_graph **g, int *infer_rc, char **infer_msg)
@@ -58,16 +129,18 @@ static int load(bs_cli *cli, const char *path, bs_ir_graph **g, int *infer_rc, c
 static int cmd_info(bs_cli *cli, int argc, char **argv)
 {
     static const char usage[] =
-        "usage: brainsmith model info FILE [--json]\n\n"
+        "usage: brainsmith model info FILE [--nodes] [--json]\n\n"
         "Prints a model's IR version and opsets, its inputs and outputs with shapes\n"
         "and QONNX datatypes (after shape and datatype inference), the op_type\n"
         "histogram, and the parameter count and bits (initializer elements times\n"
-        "their datatype's bit width).\n";
+        "their datatype's bit width).  --nodes also lists every node with its\n"
+        "inputs, outputs (shape, datatype) and attributes.\n";
     if (bs_cli_wants_help(argc, argv)) { fputs(usage, stdout); return 0; }
-    bool json = false;
+    bool json = false, nodes = false;
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = true;
+        else if (!strcmp(argv[i], "--nodes")) nodes = true;
         else if (argv[i][0] == '-') return bs_cli_usage(cli, "unknown option '%s'", argv[i]);
         else if (!file) file = argv[i];
         else return bs_cli_usage(cli, "unexpected argument '%s'", argv[i]);
@@ -111,6 +184,10 @@ static int cmd_info(bs_cli *cli, int argc, char **argv)
         for (int i = 0; i < nops; i++) cJSON_AddNumberToObject(a, ops[i], counts[i]);
         cJSON_AddNumberToObject(o, "parameters", params);
         cJSON_AddNumberToObject(o, "parameter_bits", bits);
+        if (nodes) {
+            cJSON *na = cJSON_AddArrayToObject(o, "node_list");
+            for (int i = 0; i < g->nnodes; i++) cJSON_AddItemToArray(na, node_json(g->nodes[i]));
+        }
         cJSON_AddBoolToObject(o, "inferred", irc == 0);
         if (irc) cJSON_AddStringToObject(o, "inference_error", imsg);
         char *s = cJSON_Print(o);
@@ -134,6 +211,10 @@ static int cmd_info(bs_cli *cli, int argc, char **argv)
         printf("nodes: %d\nop_types:\n", g->nnodes);
         for (int i = 0; i < nops; i++) printf("  %-32s %d\n", ops[i], counts[i]);
         printf("parameters: %.0f (%.0f bits)\n", params, bits);
+        if (nodes) {
+            printf("node list:\n");
+            for (int i = 0; i < g->nnodes; i++) print_node(g->nodes[i]);
+        }
         if (irc) printf("inference: FAILED: %s\n", imsg);
     }
     free(imsg);

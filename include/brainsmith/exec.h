@@ -84,6 +84,11 @@ bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int6
 bs_value *bs_exec_out_like(bs_exec_ctx *cx, int i, int32_t elem, const bs_value *like);
 /* The graph being run (for attribute reads of neighbours, datatypes, ...). */
 const bs_ir_graph *bs_exec_graph(const bs_exec_ctx *cx);
+/* Per-node state kept for the session's lifetime (e.g. repacked weights, a
+ * loaded child model): NULL until set; free_fn (may be NULL) runs in
+ * bs_exec_free. */
+void *bs_exec_state(bs_exec_ctx *cx);
+void bs_exec_set_state(bs_exec_ctx *cx, void *state, void (*free_fn)(void *));
 
 /* Fails with BS_EUNSUPPORTED listing EVERY node (name, op_type, domain)
  * that has no kernel; 0 when all are supported. */
@@ -112,6 +117,16 @@ const bs_value *bs_exec_value(const bs_exec_session *s, const bs_ir_tensor *t);
 
 /* One-shot: new + run + copy outputs into outs[0..g->noutputs) (owned). */
 int bs_exec_graph_once(const bs_ir_graph *g, const bs_value *inputs, int ninputs, bs_value *outs);
+
+/* Runs the kernel of one node on given input values (NULL = omitted) and
+ * copies its outputs into outs[0..n->noutputs) (owned).  The building block
+ * of FoldConstants: pass the initializers' values, store the results with
+ * bs_ir_tensor_set_init.  Works for nodes of any graph state. */
+int bs_exec_node(const bs_ir_graph *g, const bs_ir_node *n, const bs_value *const *inputs, int nin,
+                 bs_value *outs);
+/* A borrowed view of an initializer / known value (no copy; valid while
+ * the graph is); BS_EINVAL if t has no decodable data. */
+int bs_exec_const_view(const bs_ir_tensor *t, bs_value *out);
 
 /* ---- verification helpers (lib/exec/verify.c) ------------------------------
  * For FINN-style verification of a transformation: run the graph before and

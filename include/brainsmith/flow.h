@@ -209,6 +209,10 @@ typedef struct bs_flow_submit_opts {
  * gets the task ids in order. */
 int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_submit_opts *o, int64_t **ids,
                    int *n);
+/* Writes the effective config (file + overrides, paths made absolute,
+ * output_dir = out_abs) to <out_abs>/brainsmith_build_config.json for the
+ * tasks; *path is malloc'd. */
+int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_abs, char **path);
 /* Runs the workspace scheduler in-process until the tasks are final (or
  * waits for the scheduler that already runs); *all_ok tells whether every
  * task succeeded. */
@@ -220,6 +224,14 @@ int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *
  * layers[0..n) (input first), weight/activation bits 1..8 (1 = BipolarQuant),
  * BatchNorm after hidden layers, TopK(1) output; seeded random weights. */
 int bs_flow_example_mlp(const int *layers, int nlayers, int wbits, int abits, uint64_t seed, bs_ir_graph **out);
+
+/* A QONNX model with the BNN-PYNQ CNV topology (input 1x3x32x32 pixels
+ * 0..255, 6 conv 3x3 + 2 max pools, FC 256-512-512-10, BatchNorm, Quant /
+ * BipolarQuant at wbits/abits, TopK), seeded random weights. */
+int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out);
+/* The same with every channel count divided by chdiv (a divisor of 64): a
+ * small CNV for tests. */
+int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir_graph **out);
 
 /* Derives a step plan for a model: the step list with, per step, whether it
  * runs or is skipped and why.  Returns a JSON array (caller frees). */

@@ -168,6 +168,8 @@ struct bs_ir_graph {
     int nopsets, capopsets;
     int64_t ir_version;
     int next_node_id;
+    const char *path;         /* file it was loaded from (bs_ir_load), or NULL;
+                                 used to resolve partition child models */
     Onnx__ModelProto *src;    /* the imported proto (owned), for the fields
                                  the IR does not model; NULL for new graphs */
     void *index;              /* private name index */
@@ -175,7 +177,10 @@ struct bs_ir_graph {
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* Empty graph (ir_version 8, opset "" 11 + qonnx.custom_op.general 1). */
+/* Empty graph (ir_version 8, opset "" 11 + qonnx.custom_op.general 1).
+ * The registries (bs_ir_register_op, bs_exec_register) are process-wide and
+ * not locked: register at start-up.  A graph must not be edited from two
+ * threads at once; distinct graphs are independent. */
 bs_ir_graph *bs_ir_new(const char *name);
 /* Imports a ModelProto; takes ownership of m on success AND on failure.
  * Fails with BS_ECORRUPT naming the broken field (a node input that is
@@ -195,6 +200,12 @@ int bs_ir_save(const bs_ir_graph *g, const char *path);
 /* Deep copy (export + import); the copy is independent of g. */
 int bs_ir_clone(const bs_ir_graph *g, bs_ir_graph **out);
 void bs_ir_free(bs_ir_graph *g);
+
+/* Loads the child model of a StreamingDataflowPartition / GenericPartition
+ * node (attribute "model"), resolved as given, then relative to the
+ * directory of g->path and up to three of its ancestors (FINN stores paths
+ * relative to the build output dir).  BS_ENOTFOUND naming the path. */
+int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph **out);
 
 /* ---- lookup ------------------------------------------------------------- */
 
@@ -246,6 +257,12 @@ int bs_ir_tensor_set_init(bs_ir_graph *g, bs_ir_tensor *t, int32_t elem_type, in
 int bs_ir_tensor_set_init_f32(bs_ir_graph *g, bs_ir_tensor *t, int rank, const int64_t *dims,
                               const float *data);
 void bs_ir_tensor_clear_init(bs_ir_tensor *t);
+/* New initializer tensor with a unique name from prefix (data copied);
+ * NULL on error.  The usual way passes create weights/thresholds/scales. */
+bs_ir_tensor *bs_ir_const_new(bs_ir_graph *g, const char *prefix, int32_t elem_type, int rank,
+                              const int64_t *dims, const void *data);
+bs_ir_tensor *bs_ir_const_f32(bs_ir_graph *g, const char *prefix, int rank, const int64_t *dims,
+                              const float *data);
 /* Initializer (or known) values as doubles: *out has numel entries,
  * allocated in g's arena.  BS_EINVAL if t has no data. */
 int bs_ir_tensor_values(bs_ir_graph *g, const bs_ir_tensor *t, double **out, int64_t *numel);
@@ -268,9 +285,11 @@ int bs_ir_replace_output(bs_ir_graph *g, bs_ir_tensor *old, bs_ir_tensor *t);
 /* ---- nodes -------------------------------------------------------------- */
 
 /* Creates a node and inserts it in graph order before `before` (NULL =
- * append).  name NULL or "" gets a unique "<op_type>_<k>" name.  inputs may
- * contain NULL (omitted optional input).  Outputs must not already have a
- * producer (BS_EEXISTS). */
+ * append).  name NULL or "" gets bs_ir_unique_name(op_type) ("MatMul", then
+ * "MatMul_0", ...; FINN-style names come from bs_ir_give_unique_node_names).
+ * inputs may contain NULL (omitted optional input).  Outputs must not
+ * already have a producer (BS_EEXISTS).  Does not re-sort: insert before the
+ * first consumer, or call bs_ir_toposort afterwards. */
 bs_ir_node *bs_ir_node_add(bs_ir_graph *g, const char *op_type, const char *domain,
                            const char *name, bs_ir_tensor *const *inputs, int ninputs,
                            bs_ir_tensor *const *outputs, int noutputs, bs_ir_node *before);

@@ -3,9 +3,9 @@
  * (help text, function, whether it runs to a fixpoint) and a driver that
  * applies one or a list the way FINN's model.transform() does: repeat
  * until the transformation reports no change, then clean up (remove unused
- * tensors, keep the graph topologically sorted).  Each application is
- * published on the event bus ("transform" events with name, passes, changed,
- * milliseconds) when a bus is set.
+ * tensors, keep the graph topologically sorted).  Each application that
+ * changed the graph is published on the event bus ("transform" events with
+ * name, passes, milliseconds) when a bus is set.
  *
  * A transformation function gets a context (the graph plus the parameters
  * FINN passes to the class constructors: fpga part, max MultiThreshold bit
@@ -34,6 +34,7 @@ typedef struct bs_xform_ctx {
     int64_t mvau_wwidth_max;          /* SetFolding (36) */
     bool two_pass_relaxation;         /* SetFolding (true) */
     const char *config_file;          /* ApplyConfig */
+    bool create_shallow_fifos;        /* InsertFIFO */
     const cJSON *config_json;         /* ApplyConfig, instead of a file */
     /* observers */
     bs_bus *bus;

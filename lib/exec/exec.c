@@ -157,9 +157,9 @@ static const bs_exec_op *find_exact(const char *domain, const char *op)
 {
     for (int i = nreg - 1; i >= 0; i--)
         if (!strcmp(reg[i]->op_type, op) && !strcmp(reg[i]->domain, domain)) return reg[i];
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < 3; t++) {
         int n;
-        const bs_exec_op *tab = t ? bs_exec__qonnx_ops(&n) : bs_exec__std_ops(&n);
+        const bs_exec_op *tab = t == 0 ? bs_exec__std_ops(&n) : t == 1 ? bs_exec__qonnx_ops(&n) : bs_exec__misc_ops(&n);
         for (int i = 0; i < n; i++)
             if (!strcmp(tab[i].op_type, op) && !strcmp(tab[i].domain, domain)) return &tab[i];
     }
@@ -182,12 +182,13 @@ const bs_exec_op *bs_exec_lookup(const char *domain, const char *op_type)
 
 const bs_exec_op *bs_exec_op_at(int i)
 {
-    int ns, nq;
-    const bs_exec_op *s = bs_exec__std_ops(&ns), *q = bs_exec__qonnx_ops(&nq);
+    int ns, nq, nm;
+    const bs_exec_op *s = bs_exec__std_ops(&ns), *q = bs_exec__qonnx_ops(&nq), *m = bs_exec__misc_ops(&nm);
     if (i < 0) return NULL;
     if (i < ns) return &s[i];
     if (i < ns + nq) return &q[i - ns];
-    if (i < ns + nq + nreg) return reg[i - ns - nq];
+    if (i < ns + nq + nm) return &m[i - ns - nq];
+    if (i < ns + nq + nm + nreg) return reg[i - ns - nq - nm];
     return NULL;
 }
 
@@ -195,8 +196,26 @@ int bs_exec_check(const bs_ir_graph *g)
 {
     bs_strbuf sb = BS_STRBUF_INIT;
     int cnt = 0;
+    static _Thread_local int depth;
     for (int i = 0; i < g->nnodes; i++) {
         const bs_ir_node *n = g->nodes[i];
+        bool part = !strcmp(n->op_type, "StreamingDataflowPartition") || !strcmp(n->op_type, "GenericPartition");
+        if (part && depth < 4) {
+            /* look inside: the child's nodes need kernels too */
+            bs_ir_graph *c;
+            int rc = bs_ir_load_partition(g, n, &c);
+            if (!rc) {
+                depth++;
+                rc = bs_exec_check(c);
+                depth--;
+                bs_ir_free(c);
+            }
+            if (rc) {
+                bs_strbuf_printf(&sb, "%s%s [%s]", cnt ? ", " : "", bs_ir_node_desc(n), bs_error_msg());
+                cnt++;
+            }
+            continue;
+        }
         if (bs_exec_lookup(n->domain, n->op_type)) continue;
         bs_strbuf_printf(&sb, "%s%s", cnt ? ", " : "", bs_ir_node_desc(n));
         cnt++;
@@ -213,6 +232,7 @@ int bs_exec_check(const bs_ir_graph *g)
 struct bs_exec_ctx {
     bs_exec_session *s;
     const bs_ir_node *node;
+    int pos;                    /* node position in graph order */
 };
 
 struct bs_exec_session {
@@ -227,9 +247,21 @@ struct bs_exec_session {
     uint8_t *cnode;             /* by node position: all inputs constant */
     uint8_t *ctensor;           /* by tensor id: initializer or constant-derived */
     bool const_done;            /* constant nodes were computed by a run */
+    void **state;               /* by node position: kernel state */
+    void (**state_free)(void *);
 };
 
 const bs_ir_graph *bs_exec_graph(const bs_exec_ctx *cx) { return cx->s->g; }
+
+void *bs_exec_state(bs_exec_ctx *cx) { return cx->s->state[cx->pos]; }
+
+void bs_exec_set_state(bs_exec_ctx *cx, void *state, void (*free_fn)(void *))
+{
+    bs_exec_session *s = cx->s;
+    if (s->state[cx->pos] && s->state_free[cx->pos]) s->state_free[cx->pos](s->state[cx->pos]);
+    s->state[cx->pos] = state;
+    s->state_free[cx->pos] = free_fn;
+}
 
 bs_value *bs_exec_out(bs_exec_ctx *cx, int i, int32_t elem, int rank, const int64_t *dims)
 {
@@ -270,7 +302,10 @@ int bs_exec_new(const bs_ir_graph *g, bs_exec_session **out)
     s->argv = calloc((size_t)s->maxin + 1, sizeof(void *));
     s->cnode = calloc((size_t)g->nnodes + 1, 1);
     s->ctensor = calloc((size_t)g->ntensors + 1, 1);
-    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv || !s->cnode || !s->ctensor) {
+    s->state = calloc((size_t)g->nnodes + 1, sizeof(void *));
+    s->state_free = calloc((size_t)g->nnodes + 1, sizeof(*s->state_free));
+    if (!s->vals || !s->have || !s->ops || !s->ins || !s->argv || !s->cnode || !s->ctensor || !s->state ||
+        !s->state_free) {
         bs_exec_free(s);
         return bs_error_set(BS_ENOMEM, "exec: session");
     }
@@ -318,6 +353,10 @@ void bs_exec_free(bs_exec_session *s)
     free(s->ops);
     free(s->ins);
     free(s->argv);
+    for (int i = 0; s->state && s->state_free && i < s->g->nnodes; i++)
+        if (s->state[i] && s->state_free[i]) s->state_free[i](s->state[i]);
+    free(s->state);
+    free(s->state_free);
     free(s->cnode);
     free(s->ctensor);
     free(s);
@@ -372,11 +411,12 @@ int bs_exec_run(bs_exec_session *s, const bs_value *inputs, int ninputs)
         int rc = bind_input(s, s->ins[i], &inputs[i]);
         if (rc) return rc;
     }
-    bs_exec_ctx cx = {s, NULL};
+    bs_exec_ctx cx = {s, NULL, 0};
     for (int i = 0; i < g->nnodes; i++) {
         const bs_ir_node *n = g->nodes[i];
         if (s->cnode[i] && s->const_done) continue;
         cx.node = n;
+        cx.pos = i;
         for (int k = 0; k < n->ninputs; k++) {
             const bs_ir_tensor *t = n->inputs[k];
             if (t && !s->have[t->id])
@@ -425,4 +465,50 @@ int bs_exec_graph_once(const bs_ir_graph *g, const bs_value *inputs, int ninputs
 bs_value *bs_exec__cur_out(bs_exec_ctx *cx, int i)
 {
     return &cx->s->vals[cx->node->outputs[i]->id];
+}
+
+int bs_exec_const_view(const bs_ir_tensor *t, bs_value *out)
+{
+    const bs_ir_data *d = t->init ? t->init : t->known;
+    if (!d || d->proto || !d->data)
+        return bs_error_set(BS_EINVAL, "exec: tensor '%s' has no constant data", t->name);
+    memset(out, 0, sizeof *out);
+    out->elem = d->elem_type;
+    out->rank = d->rank;
+    for (int k = 0; k < d->rank; k++) out->dims[k] = d->dims[k];
+    out->numel = d->numel;
+    out->data = d->data;
+    return 0;
+}
+
+int bs_exec_node(const bs_ir_graph *g, const bs_ir_node *n, const bs_value *const *inputs, int nin,
+                 bs_value *outs)
+{
+    const bs_exec_op *op = bs_exec_lookup(n->domain, n->op_type);
+    if (!op)
+        return bs_error_set(BS_EUNSUPPORTED, "no executor kernel for node %s", bs_ir_node_desc(n));
+    /* a minimal session: value slots for every tensor, nothing else */
+    bs_exec_session s = {0};
+    s.g = g;
+    s.vals = calloc((size_t)g->ntensors + 1, sizeof(bs_value));
+    s.have = calloc((size_t)g->ntensors + 1, 1);
+    s.state = calloc((size_t)g->nnodes + 1, sizeof(void *));
+    s.state_free = calloc((size_t)g->nnodes + 1, sizeof(*s.state_free));
+    int rc = 0;
+    if (!s.vals || !s.have || !s.state || !s.state_free) rc = bs_error_set(BS_ENOMEM, "exec: node");
+    bs_exec_ctx cx = {&s, n, 0};
+    if (!rc) rc = op->fn(&cx, n, inputs, nin);
+    for (int k = 0; k < n->noutputs && !rc; k++) {
+        memset(&outs[k], 0, sizeof outs[k]);
+        if (s.have[n->outputs[k]->id]) rc = bs_value_copy(&outs[k], &s.vals[n->outputs[k]->id]);
+    }
+    if (s.vals)
+        for (int i = 0; i < g->ntensors; i++) bs_value_free(&s.vals[i]);
+    for (int i = 0; s.state && s.state_free && i < g->nnodes; i++)
+        if (s.state[i] && s.state_free[i]) s.state_free[i](s.state[i]);
+    free(s.vals);
+    free(s.have);
+    free(s.state);
+    free(s.state_free);
+    return rc;
 }

@@ -7,6 +7,7 @@
 
 const bs_exec_op *bs_exec__std_ops(int *count);
 const bs_exec_op *bs_exec__qonnx_ops(int *count);
+const bs_exec_op *bs_exec__misc_ops(int *count);
 
 /* Error naming the node. */
 int bs_exec__fail(const bs_ir_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

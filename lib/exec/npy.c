@@ -144,7 +144,7 @@ int bs_npy_pack(const bs_value *v, char **buf, size_t *len)
         }
     if (!descr || v->elem == BS_ELEM_FLOAT16)
         return bs_error_set(BS_EUNSUPPORTED, "npy: cannot write elem type %s", bs_onnx_elem_name(v->elem));
-    char shape[256];
+    char shape[256] = "";
     int o = 0;
     for (int i = 0; i < v->rank; i++)
         o += snprintf(shape + o, sizeof shape - (size_t)o, "%lld,%s", (long long)v->dims[i],

@@ -19,6 +19,70 @@ static inline double at(const bs_value *v, int64_t i)
 
 /* ---- MatMul ---------------------------------------------------------------------- */
 
+/* Smallest s in [0, 20] such that every v * 2^s is an integer (-1 if none),
+ * and the largest |v|.  Quantized tensors are such dyadic values. */
+static int dyadic(const float *v, int64_t n, double *maxabs)
+{
+    int s = 0;
+    double m = 0, f = 1;
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[i], a = fabs(x);
+        if (a > m) m = a;
+        if (a >= 1e15) return -1;
+        while ((double)(int64_t)(x * f) != x * f) {
+            if (++s > 20) return -1;
+            f *= 2;
+        }
+    }
+    *maxabs = m;
+    return s;
+}
+
+/* Exactness data of a constant 2-D right operand B[K,N], cached per node:
+ * float32 accumulation of A[M,K] B is exact when all values are dyadic and
+ * max|A| * max_j sum_k |B[k,j]| stays below 2^24 quanta. */
+typedef struct mm_cache { const void *data; int64_t numel; int sw; double colsum; } mm_cache;
+
+static const mm_cache *mm_exactness(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *b)
+{
+    if (b->elem != BS_ELEM_FLOAT || b->rank != 2 || !n->inputs[1] || !n->inputs[1]->init) return NULL;
+    mm_cache *c = bs_exec_state(cx);
+    if (c && c->data == b->data && c->numel == b->numel) return c->sw >= 0 ? c : NULL;
+    if (!c) {
+        c = malloc(sizeof *c);
+        if (!c) return NULL;
+        bs_exec_set_state(cx, c, free);
+    }
+    const float *pb = b->data;
+    int64_t K = b->dims[0], N = b->dims[1];
+    double mx;
+    c->data = b->data;
+    c->numel = b->numel;
+    c->sw = dyadic(pb, b->numel, &mx);
+    c->colsum = 0;
+    for (int64_t j = 0; j < N && c->sw >= 0; j++) {
+        double sum = 0;
+        for (int64_t k = 0; k < K; k++) sum += fabs(pb[k * N + j]);
+        if (sum > c->colsum) c->colsum = sum;
+    }
+    return c->sw >= 0 ? c : NULL;
+}
+
+/* C = A B with float32 accumulation (caller checked exactness). */
+static void mm_float(const float *pa, const float *pb, float *pc, int64_t M, int64_t K, int64_t N)
+{
+    for (int64_t i = 0; i < M; i++) {
+        float *acc = pc + i * N;
+        for (int64_t j = 0; j < N; j++) acc[j] = 0;
+        for (int64_t k = 0; k < K; k++) {
+            float x = pa[i * K + k];
+            if (x == 0) continue;
+            const float *row = pb + k * N;
+            for (int64_t j = 0; j < N; j++) acc[j] += x * row[j];
+        }
+    }
+}
+
 /* C[M,N] = A[M,K] B[K,N] for one batch; A/B given with offsets. */
 static void mm_block(const bs_value *a, int64_t oa, const bs_value *b, int64_t ob, bs_value *c,
                      int64_t oc, int64_t M, int64_t K, int64_t N, double *acc)
@@ -74,6 +138,16 @@ int bs_exec__k_matmul(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *cons
     int32_t et = a->elem == BS_ELEM_FLOAT || b->elem == BS_ELEM_FLOAT ? BS_ELEM_FLOAT : a->elem;
     bs_value *o = bs_exec_out(cx, 0, et, orank, od);
     if (!o) return bs_error_code();
+    /* exact float32 fast path: A plain float, B a cached constant matrix */
+    const mm_cache *ex = a->elem == BS_ELEM_FLOAT && et == BS_ELEM_FLOAT && br == 0 ? mm_exactness(cx, n, b) : NULL;
+    if (ex) {
+        double ma;
+        int sa = dyadic(a->data, a->numel, &ma);
+        if (sa >= 0 && ldexp(ma * ex->colsum, sa + ex->sw) < 16777216.0) {
+            mm_float(a->data, b->data, o->data, M, K, N);
+            return 0;
+        }
+    }
     double *acc = malloc(sizeof(double) * (size_t)(N ? N : 1));
     if (!acc) return bs_error_set(BS_ENOMEM, "exec: matmul");
     int64_t sa[BS_IR_MAX_RANK], sb[BS_IR_MAX_RANK], nb = 1;
@@ -182,6 +256,23 @@ static bs_value *pool_out(bs_exec_ctx *cx, const bs_value *x, const geo *g, int6
     return bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, d);
 }
 
+/* True when sum_k w[m,k] * col[k,p] is exact in float32 for every order of
+ * summation: all values dyadic and every partial sum below 2^24 quanta.
+ * Then float accumulation gives exactly the double result, faster. */
+static bool float_exact(const float *w, int64_t M, int64_t K, const float *cols, int64_t KP)
+{
+    double mw, mx;
+    int sw = dyadic(w, M * K, &mw), sx = sw < 0 ? -1 : dyadic(cols, KP, &mx);
+    if (sw < 0 || sx < 0) return false;
+    double worst = 0;
+    for (int64_t m = 0; m < M; m++) {
+        double r = 0;
+        for (int64_t k = 0; k < K; k++) r += fabs(w[m * K + k]);
+        if (r > worst) worst = r;
+    }
+    return ldexp(worst * mx, sw + sx) < 16777216.0;
+}
+
 int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
 {
     NEED_IN(n, in, nin, 1);
@@ -202,6 +293,7 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
      * product accumulated in double (contiguous, vectorisable). */
     int64_t mg = M / grp, K = Cg * kh * kw, P = g.OH * g.OW;
     float *cols = malloc(sizeof(float) * (size_t)(K * P > 0 ? K * P : 1));
+    const float *wf = w->elem == BS_ELEM_FLOAT ? (const float *)w->data : NULL;
     double *acc = malloc(sizeof(double) * (size_t)(4 * P + 1));
     if (!cols || !acc) { free(cols); free(acc); return bs_error_set(BS_ENOMEM, "exec: conv buffers"); }
     for (int64_t b = 0; b < g.N; b++)
@@ -221,6 +313,34 @@ int bs_exec__k_conv(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const 
                             }
                         }
                     }
+            if (wf && float_exact(wf + gi * mg * K, mg, K, cols, K * P)) {
+                /* exact in float32: 4 channels per pass, vectorisable */
+                float *fa = (float *)acc;
+                for (int64_t mm = 0; mm < mg; mm += 4) {
+                    int nb = mg - mm < 4 ? (int)(mg - mm) : 4;
+                    int64_t m0 = gi * mg + mm;
+                    for (int64_t p = 0; p < 4 * P; p++) fa[p] = 0;
+                    for (int64_t k = 0; k < K; k++) {
+                        float w0 = wf[m0 * K + k], w1 = nb > 1 ? wf[(m0 + 1) * K + k] : 0,
+                              w2 = nb > 2 ? wf[(m0 + 2) * K + k] : 0, w3 = nb > 3 ? wf[(m0 + 3) * K + k] : 0;
+                        if (w0 == 0 && w1 == 0 && w2 == 0 && w3 == 0) continue;
+                        const float *row = cols + k * P;
+                        float *a0 = fa, *a1 = fa + P, *a2 = fa + 2 * P, *a3 = fa + 3 * P;
+                        for (int64_t p = 0; p < P; p++) {
+                            float r = row[p];
+                            a0[p] += w0 * r;
+                            a1[p] += w1 * r;
+                            a2[p] += w2 * r;
+                            a3[p] += w3 * r;
+                        }
+                    }
+                    for (int j = 0; j < nb; j++) {
+                        float *dst = po + (b * M + m0 + j) * P;
+                        for (int64_t p = 0; p < P; p++) dst[p] = bias ? fa[j * P + p] + (float)at(bias, m0 + j) : fa[j * P + p];
+                    }
+                }
+                continue;
+            }
             /* four output channels per pass: each column row is loaded once */
             for (int64_t mm = 0; mm < mg; mm += 4) {
                 int nb = mg - mm < 4 ? (int)(mg - mm) : 4;

@@ -361,8 +361,56 @@ static int k_debug_marker(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *
     return 0;
 }
 
+/* StreamingDataflowPartition / GenericPartition: runs the child model
+ * (loaded once per session, relative to the parent's file). */
+typedef struct partition { bs_ir_graph *g; bs_exec_session *s; } partition;
+
+static void partition_free(void *p)
+{
+    partition *pt = p;
+    bs_exec_free(pt->s);
+    bs_ir_free(pt->g);
+    free(pt);
+}
+
+static int k_partition(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    partition *pt = bs_exec_state(cx);
+    if (!pt) {
+        pt = calloc(1, sizeof *pt);
+        if (!pt) return BS_ENOMEM;
+        int rc = bs_ir_load_partition(bs_exec_graph(cx), n, &pt->g);
+        if (!rc) rc = bs_ir_infer(pt->g);
+        if (!rc) rc = bs_exec_new(pt->g, &pt->s);
+        if (rc) {
+            partition_free(pt);
+            return bs_error_wrap(rc, "partition %s", bs_ir_node_desc(n));
+        }
+        bs_exec_set_state(cx, pt, partition_free);
+    }
+    bs_value args[16];
+    if (nin > 16) return bs_exec__fail(n, "more than 16 inputs");
+    for (int i = 0; i < nin; i++) {
+        NEED_IN(n, in, nin, i);
+        args[i] = *in[i];
+        args[i].cap = 0;   /* borrowed */
+    }
+    int rc = bs_exec_run(pt->s, args, nin);
+    if (rc) return bs_error_wrap(rc, "partition %s", bs_ir_node_desc(n));
+    if (pt->g->noutputs != n->noutputs) return bs_exec__fail(n, "child model has %d outputs", pt->g->noutputs);
+    for (int i = 0; i < n->noutputs; i++) {
+        const bs_value *v = bs_exec_output(pt->s, i);
+        bs_value *o = bs_exec_out(cx, i, v->elem, v->rank, v->dims);
+        if (!o) return bs_error_code();
+        if (v->numel) memcpy(o->data, v->data, (size_t)v->numel * bs_onnx_elem_size(v->elem));
+    }
+    return 0;
+}
+
 #define Q BS_DOMAIN_QONNX
 static const bs_exec_op qonnx_ops[] = {
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingDataflowPartition", k_partition, "runs the child model (attribute 'model')"},
+    {Q, "GenericPartition", k_partition, "runs the child model (attribute 'model')"},
     {Q, "Quant", k_quant, "clamp-then-round integer quantizer, all QONNX rounding modes"},
     {Q, "IntQuant", k_quant, "alias of Quant"},
     {Q, "BipolarQuant", k_bipolar_quant, "scale * (x >= 0 ? +1 : -1)"},

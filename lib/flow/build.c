@@ -4,6 +4,7 @@
  * in intermediate_models/<step>.onnx, time_per_step.json, step events on the
  * bus, and user steps that run an external command on a checkpoint. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +68,73 @@ int bs_flow_write_file(const char *path, const void *data, size_t len)
     return rc;
 }
 
+/* Checkpoints are packed on the calling thread (the graph keeps changing)
+ * and written by a background thread, so large models (CNV: 6 MB per
+ * checkpoint) overlap I/O with the next step.  bs_flow_writes_join() waits
+ * for all of them and reports the first error. */
+typedef struct pending_write {
+    pthread_t th;
+    char *path;
+    uint8_t *buf;
+    size_t len;
+    int rc;
+    char err[512];
+} pending_write;
+static pending_write *pending[64];
+static int npending;
+
+static void *writer(void *arg)
+{
+    pending_write *w = arg;
+    w->rc = bs_flow_write_file(w->path, w->buf, w->len);
+    if (w->rc) snprintf(w->err, sizeof w->err, "%s", bs_error_msg());
+    free(w->buf);
+    w->buf = NULL;
+    return NULL;
+}
+
+int bs_flow_writes_join(void)
+{
+    int rc = 0;
+    for (int i = 0; i < npending; i++) {
+        pending_write *w = pending[i];
+        pthread_join(w->th, NULL);
+        if (w->rc && rc == 0) rc = bs_error_set(w->rc, "%s", w->err);
+        free(w->path);
+        free(w);
+    }
+    npending = 0;
+    return rc;
+}
+
 int bs_flow_save_model(const bs_ir_graph *g, const char *path)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc = bs_ir_pack(g, &buf, &len);
-    if (rc == 0) rc = bs_flow_write_file(path, buf, len);
-    free(buf);
-    return rc;
+    if (rc) return rc;
+    if (npending == (int)(sizeof pending / sizeof pending[0]) && (rc = bs_flow_writes_join()) < 0) {
+        free(buf);
+        return rc;
+    }
+    pending_write *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        free(buf);
+        return bs_error_set(BS_ENOMEM, "saving %s", path);
+    }
+    w->buf = buf;
+    w->len = len;
+    if (pthread_create(&w->th, NULL, writer, w) != 0) {
+        /* no thread: write synchronously */
+        rc = bs_flow_write_file(path, buf, len);
+        free(buf);
+        free(w->path);
+        free(w);
+        return rc;
+    }
+    pending[npending++] = w;
+    return 0;
 }
 
 int bs_flow_write_json(const char *dir, const char *name, const cJSON *j)
@@ -169,7 +229,9 @@ static int run_user_step(bs_flow_ctx *ctx, const bs_user_step *u)
     bs_strbuf_printf(&out, "%s/%s.onnx", im, u->name);
     char **argv = calloc((size_t)u->argc + 1, sizeof *argv);
     if (!im || !argv) { rc = bs_error_set(BS_ENOMEM, "user step"); goto done; }
-    if ((rc = bs_mkdir_p(im)) < 0 || (rc = bs_flow_save_model(ctx->g, in.buf)) < 0) goto done;
+    if ((rc = bs_mkdir_p(im)) < 0 || (rc = bs_flow_save_model(ctx->g, in.buf)) < 0 ||
+        (rc = bs_flow_writes_join()) < 0)
+        goto done;
     unlink(out.buf);
     for (int i = 0; i < u->argc; i++) {
         bs_strbuf a = BS_STRBUF_INIT;
@@ -352,9 +414,14 @@ int bs_flow_build(const bs_flow_config *cfg, const bs_flow_opts *opts)
             if (rc < 0) goto out;
         }
     }
+    if ((rc = bs_flow_writes_join()) < 0) goto out;
     if ((rc = bs_flow_write_json(out_dir, "time_per_step.json", times)) < 0) goto out;
     if (con) fprintf(con, "Completed successfully\n");
 out:
+    {
+        int wrc = bs_flow_writes_join();   /* never leave writers running */
+        if (rc == 0 && wrc < 0) rc = wrc;
+    }
     if (ctx.log) fclose(ctx.log);
     if (ctx.g) bs_ir_free(ctx.g);
     if (ctx.parent) bs_ir_free(ctx.parent);

@@ -16,6 +16,7 @@ int bs_step_apply_folding_config(bs_flow_ctx *ctx);
 int bs_step_minimize_bit_width(bs_flow_ctx *ctx);
 int bs_step_transpose_decomposition(bs_flow_ctx *ctx);
 int bs_step_generate_estimate_reports(bs_flow_ctx *ctx);
+int bs_step_set_fifo_depths(bs_flow_ctx *ctx);
 
 /* Writes the five estimate reports of finn-reference §3 into <out>/report. */
 int bs_flow_write_estimate_reports(bs_flow_ctx *ctx);
@@ -30,6 +31,8 @@ void bs_flow_set_sdp_child(const bs_ir_graph *child);
 /* Writes a build output (temp + rename, no fsync). */
 int bs_flow_write_file(const char *path, const void *data, size_t len);
 int bs_flow_save_model(const bs_ir_graph *g, const char *path);
+/* Waits for the background checkpoint writers; first error. */
+int bs_flow_writes_join(void);
 /* Writes a JSON object as FINN does (json.dump indent=2). */
 int bs_flow_write_json(const char *dir, const char *name, const cJSON *j);
 

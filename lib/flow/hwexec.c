@@ -105,6 +105,72 @@ static int ex_labelselect(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *
     return 0;
 }
 
+/* ConvolutionInputGenerator: Im2Col semantics (NHWC in, (kh, kw, C) innermost out). */
+static int ex_swg(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const int64_t *k, *id, *od, *st, *dl = NULL;
+    int nk, ni, no, ns, nd = 0;
+    if (bs_ir_attr_get_ints(n, "ConvKernelDim", &k, &nk) || bs_ir_attr_get_ints(n, "IFMDim", &id, &ni) ||
+        bs_ir_attr_get_ints(n, "OFMDim", &od, &no) || bs_ir_attr_get_ints(n, "Stride", &st, &ns))
+        return bs_error_set(BS_EINVAL, "%s: SWG attributes missing", bs_ir_node_desc(n));
+    bs_ir_attr_get_ints(n, "Dilation", &dl, &nd);
+    int64_t C = bs_ir_attr_int(n, "IFMChannels", 0), H = id[0], W = id[1], OH = od[0], OW = od[1];
+    int64_t dh = nd == 2 ? dl[0] : 1, dw = nd == 2 ? dl[1] : 1;
+    const bs_value *x = in[0];
+    if (!x || x->numel != H * W * C) return bs_error_set(BS_EINVAL, "%s: input size mismatch", bs_ir_node_desc(n));
+    int64_t dims[4] = {1, OH, OW, k[0] * k[1] * C};
+    bs_value *o = bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, dims);
+    int64_t p = 0;
+    for (int64_t oy = 0; oy < OH; oy++)
+        for (int64_t ox = 0; ox < OW; ox++)
+            for (int64_t ky = 0; ky < k[0]; ky++)
+                for (int64_t kx = 0; kx < k[1]; kx++)
+                    for (int64_t c = 0; c < C; c++) {
+                        int64_t y = oy * st[0] + ky * dh, xx = ox * st[1] + kx * dw;
+                        bs_value_set(o, p++, bs_value_get(x, (y * W + xx) * C + c));
+                    }
+    return 0;
+}
+
+/* Pool(MaxPool) on Im2Col-ordered windows: max over the K positions per channel. */
+static int ex_pool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const int64_t *ks, *od;
+    int nk, no;
+    if (bs_ir_attr_get_ints(n, "KernelSize", &ks, &nk) || bs_ir_attr_get_ints(n, "OutImgDims", &od, &no))
+        return bs_error_set(BS_EINVAL, "%s: Pool attributes missing", bs_ir_node_desc(n));
+    if (strcmp(bs_ir_attr_str(n, "Function", "MaxPool"), "MaxPool"))
+        return bs_error_set(BS_EUNSUPPORTED, "%s: only MaxPool is executed natively", bs_ir_node_desc(n));
+    int64_t C = bs_ir_attr_int(n, "Channels", 0), K = 1, OH = od[0], OW = no > 1 ? od[1] : od[0];
+    for (int i = 0; i < nk; i++) K *= ks[i];
+    const bs_value *x = in[0];
+    if (!x || x->numel != OH * OW * K * C) return bs_error_set(BS_EINVAL, "%s: input size mismatch", bs_ir_node_desc(n));
+    int64_t dims[4] = {1, OH, OW, C};
+    bs_value *o = bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, dims);
+    for (int64_t px = 0; px < OH * OW; px++)
+        for (int64_t c = 0; c < C; c++) {
+            double m = bs_value_get(x, (px * K) * C + c);
+            for (int64_t q = 1; q < K; q++) {
+                double v = bs_value_get(x, (px * K + q) * C + c);
+                if (v > m) m = v;
+            }
+            bs_value_set(o, px * C + c, m);
+        }
+    return 0;
+}
+
+/* StreamingFIFO / StreamingDataWidthConverter: identity on the values. */
+static int ex_identity(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (!in[0]) return bs_error_set(BS_EINVAL, "%s: missing input", bs_ir_node_desc(n));
+    const bs_ir_tensor *o = n->outputs[0];
+    bs_value *out = o->rank >= 0 ? bs_exec_out(cx, 0, BS_ELEM_FLOAT, o->rank, o->dims)
+                                 : bs_exec_out_like(cx, 0, BS_ELEM_FLOAT, in[0]);
+    if (!out || out->numel != in[0]->numel) return bs_error_set(BS_EINVAL, "%s: size mismatch", bs_ir_node_desc(n));
+    for (int64_t i = 0; i < out->numel; i++) bs_value_set(out, i, bs_value_get(in[0], i));
+    return 0;
+}
+
 /* StreamingDataflowPartition: runs the in-memory child model. */
 static const bs_ir_graph *sdp_child;
 
@@ -135,6 +201,10 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "MVAU", ex_mvau, "matrix-vector unit (FINN execute_node semantics)"},
     {BS_DOMAIN_FPGADATAFLOW, "Thresholding", ex_thr, "multithreshold on the last axis"},
     {BS_DOMAIN_FPGADATAFLOW, "LabelSelect", ex_labelselect, "top-K label indices"},
+    {BS_DOMAIN_FPGADATAFLOW, "ConvolutionInputGenerator", ex_swg, "sliding-window generator (Im2Col semantics)"},
+    {BS_DOMAIN_FPGADATAFLOW, "Pool", ex_pool, "max pooling over Im2Col windows"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingFIFO", ex_identity, "FIFO: identity on values"},
+    {BS_DOMAIN_FPGADATAFLOW, "StreamingDataWidthConverter", ex_identity, "DWC: identity on values"},
 };
 
 void bs_flow_register_hw_exec(void)

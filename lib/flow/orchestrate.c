@@ -123,6 +123,29 @@ out:
     return rc;
 }
 
+int bs_flow_write_effective_config(const bs_flow_config *cfg, const char *out_abs, char **path)
+{
+    cJSON *j = cJSON_Duplicate(cfg->raw, 1);
+    if (!j) return bs_error_set(BS_ENOMEM, "config");
+    static const char *const pathkeys[] = {"folding_config_file", "specialize_layers_config_file", "verify_input_npy",
+                                           "verify_expected_output_npy", "vitis_floorplan_file", NULL};
+    for (int i = 0; pathkeys[i]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, pathkeys[i]);
+        if (!cJSON_IsString(v)) continue;
+        char *abs = bs_flow_config_path(cfg, v->valuestring);
+        cJSON_ReplaceItemInObjectCaseSensitive(j, pathkeys[i], cJSON_CreateString(abs));
+        free(abs);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "output_dir");
+    cJSON_AddStringToObject(j, "output_dir", out_abs);
+    *path = bs_path_join(out_abs, "brainsmith_build_config.json");
+    char *txt = bs_json_print_py(j, 2);
+    int rc = *path && txt ? bs_flow_write_file(*path, txt, strlen(txt)) : bs_error_set(BS_ENOMEM, "config");
+    free(txt);
+    cJSON_Delete(j);
+    return rc;
+}
+
 int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *all_ok)
 {
     bs_sched *s = NULL;

@@ -86,10 +86,11 @@ int bs_step_streamline(bs_flow_ctx *ctx)
                                     NULL};
     int rc = run(ctx, a);
     if (rc < 0) return rc;
-    for (int k = 0; k < ctx->g->nnodes; k++)
-        if (!strcmp(ctx->g->nodes[k]->op_type, "Conv"))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: convolution lowering (LowerConvsToMatMul, MakeMaxPoolNHWC) "
-                                "is not implemented in brainsmith yet", bs_ir_node_desc(ctx->g->nodes[k]));
+    if (count_ops(ctx->g, "Conv")) {
+        static const char *const lower[] = {"LowerConvsToMatMul", "MakeMaxPoolNHWC", "AbsorbTransposeIntoMultiThreshold",
+                                            "MakeMaxPoolNHWC", "AbsorbConsecutiveTransposes", NULL};
+        if ((rc = run(ctx, lower)) < 0) return rc;
+    }
     if ((rc = run(ctx, b)) < 0) return rc;
     return bs_flow_verify(ctx, BS_VERIFY_STREAMLINED_PYTHON, "streamlined_python");
 }
@@ -104,8 +105,10 @@ int bs_step_convert_to_hw(bs_flow_ctx *ctx)
     static const char *const list[] = {"InferBinaryMatrixVectorActivation", "InferQuantizedMatrixVectorActivation",
                                        "InferLabelSelectLayer", "InferThresholdingLayer", NULL};
     if ((rc = run(ctx, list)) < 0) return rc;
-    if (count_ops(ctx->g, "Im2Col"))
-        return bs_error_set(BS_EUNSUPPORTED, "Im2Col present: InferPool/InferConvInpGen are not implemented in brainsmith yet");
+    if (count_ops(ctx->g, "Im2Col")) {
+        static const char *const conv[] = {"InferPool", "InferConvInpGen", "RemoveCNVtoFCFlatten", NULL};
+        if ((rc = run(ctx, conv)) < 0) return rc;
+    }
     static const char *const tail[] = {"AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts", NULL};
     return run(ctx, tail);
 }
@@ -230,4 +233,43 @@ int bs_step_generate_estimate_reports(bs_flow_ctx *ctx)
 {
     if (!(ctx->cfg->generate_outputs & BS_OUT_ESTIMATE_REPORTS)) return 0;
     return bs_flow_write_estimate_reports(ctx);
+}
+
+int bs_step_set_fifo_depths(bs_flow_ctx *ctx)
+{
+    const bs_flow_config *c = ctx->cfg;
+    if (c->auto_fifo_depths)
+        return bs_error_set(BS_EUNSUPPORTED, "step_set_fifo_depths with auto_fifo_depths=true needs the vivado+xsim "
+                            "FIFO simulation backend (auto_fifo_strategy %s); set auto_fifo_depths=false for "
+                            "FINN's fixed-depth FIFOs (natively supported)", c->auto_fifo_strategy);
+    bs_xform_ctx x;
+    xctx(ctx, &x);
+    x.create_shallow_fifos = true;
+    static const char *const l[] = {"InsertDWC", "InsertFIFO", "SpecializeLayers", "GiveUniqueNodeNames",
+                                    "GiveReadableTensorNames", NULL};
+    int rc = bs_xform_apply_list(&x, l);
+    if (rc < 0) return rc;
+    char *file = NULL;
+    if (c->folding_config_file) {
+        file = bs_flow_config_path(c, c->folding_config_file);
+        x.config_file = file;
+        rc = bs_xform_apply(&x, "ApplyConfig", NULL);
+        free(file);
+        x.config_file = NULL;
+        if (rc < 0) return rc;
+    }
+    static const char *const attrs[] = {"PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "resType",
+                                        "mem_mode", "runtime_writeable_weights", "inFIFODepths", "outFIFODepths",
+                                        "depth_trigger_uram", "depth_trigger_bram", NULL};
+    cJSON *j = NULL;
+    if ((rc = bs_xform_extract_config(ctx->g, attrs, &j)) < 0) return rc;
+    rc = bs_flow_write_json(ctx->out_dir, "final_hw_config.json", j);
+    cJSON_Delete(j);
+    if (rc < 0) return rc;
+    if (c->split_large_fifos)
+        bs_flow_logf(ctx, "UserWarning: SplitLargeFIFOs: every FIFO has depth 2 here, nothing to split");
+    if ((rc = bs_xform_apply(&x, "RemoveShallowFIFOs", NULL)) < 0) return rc;
+    bs_flow_logf(ctx, "PrepareIP/HLSSynthIP for the new FIFO/DWC nodes skipped: they need vitis_hls "
+                      "(step_hw_codegen/step_hw_ipgen)");
+    return 0;
 }

@@ -253,31 +253,29 @@ int bs_ir_toposort(bs_ir_graph *g)
     int n = g->nnodes;
     if (!n) return 0;
     /* Kahn's algorithm, always taking the ready node that comes first in
-     * the current order, so an already sorted graph is unchanged. */
-    int *indeg = calloc((size_t)n, sizeof(int));
+     * the current order, so an already sorted graph is unchanged.  Node
+     * positions are looked up by node id (n->user stays the caller's). */
+    int *indeg = calloc((size_t)n, sizeof(int)), *pos = malloc(sizeof(int) * (size_t)(g->next_node_id + 1));
     bs_ir_node **out = malloc(sizeof(void *) * (size_t)n);
     char *done = calloc((size_t)n, 1);
-    if (!indeg || !out || !done) { free(indeg); free(out); free(done); return BS_ENOMEM; }
-    for (int i = 0; i < n; i++) g->nodes[i]->user = (void *)(intptr_t)i;
+    if (!indeg || !pos || !out || !done) { free(indeg); free(pos); free(out); free(done); return BS_ENOMEM; }
+    for (int i = 0; i <= g->next_node_id; i++) pos[i] = -1;
+    for (int i = 0; i < n; i++) pos[g->nodes[i]->id] = i;
     for (int i = 0; i < n; i++) {
         bs_ir_node *nd = g->nodes[i];
         for (int k = 0; k < nd->ninputs; k++) {
             bs_ir_tensor *t = nd->inputs[k];
-            if (t && t->producer && !t->producer->removed) indeg[i]++;
+            if (t && t->producer && pos[t->producer->id] >= 0) indeg[i]++;
         }
     }
-    int cnt = 0, rc = 0;
+    int cnt = 0, rc = 0, first = 0;
     while (cnt < n) {
         int pick = -1;
-        for (int i = 0; i < n; i++)
+        while (first < n && done[first]) first++;
+        for (int i = first; i < n; i++)
             if (!done[i] && indeg[i] == 0) { pick = i; break; }
         if (pick < 0) {
-            for (int i = 0; i < n; i++)
-                if (!done[i]) {
-                    rc = bs_error_set(BS_ECYCLE, "ir: graph has a cycle through node %s",
-                                      bs_ir_node_desc(g->nodes[i]));
-                    break;
-                }
+            rc = bs_error_set(BS_ECYCLE, "ir: graph has a cycle: node %s waits on itself through its inputs", bs_ir_node_desc(g->nodes[first]));
             break;
         }
         done[pick] = 1;
@@ -286,12 +284,12 @@ int bs_ir_toposort(bs_ir_graph *g)
         for (int o = 0; o < p->noutputs; o++) {
             bs_ir_tensor *t = p->outputs[o];
             for (int c = 0; c < t->nconsumers; c++)
-                indeg[(intptr_t)t->consumers[c]->user]--;
+                if (pos[t->consumers[c]->id] >= 0) indeg[pos[t->consumers[c]->id]]--;
         }
     }
     if (!rc) memcpy(g->nodes, out, sizeof(void *) * (size_t)n);
-    for (int i = 0; i < n; i++) g->nodes[i]->user = NULL;
     free(indeg);
+    free(pos);
     free(out);
     free(done);
     return rc;

@@ -6,8 +6,10 @@
 #include "ir_int.h"
 #include "brainsmith/onnx.h"
 #include "onnx.pb-c.h"
+#include "brainsmith/util.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,6 +407,45 @@ int bs_ir_load(const char *path, bs_ir_graph **out)
     int rc = bs_onnx_load_file(path, &m);
     if (rc) return rc;
     rc = bs_ir_from_model(m, out);
-    if (rc) bs_error_wrap(rc, "%s", path);
-    return rc;
+    if (rc) return bs_error_wrap(rc, "%s", path);
+    (*out)->path = bs_arena_strdup(&(*out)->arena, path);
+    return 0;
+}
+
+/* Only regular files are model candidates (never devices or FIFOs). */
+static bool is_regular(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int bs_ir_load_partition(const bs_ir_graph *g, const bs_ir_node *n, bs_ir_graph **out)
+{
+    *out = NULL;
+    const char *rel;
+    int rc = bs_ir_attr_get_str(n, "model", &rel);
+    if (rc) return rc;
+    if (!*rel) return bs_error_set(BS_EINVAL, "node %s: empty 'model' attribute", bs_ir_node_desc(n));
+    if (is_regular(rel)) return bs_ir_load(rel, out);
+    if (rel[0] != '/' && g->path) {
+        char *dir = strdup(g->path);
+        if (!dir) return BS_ENOMEM;
+        for (int up = 0; up < 4; up++) {
+            char *slash = strrchr(dir, '/');
+            if (!slash) break;
+            *slash = 0;
+            char *cand = bs_path_join(*dir ? dir : "/", rel);
+            bool ok = cand && is_regular(cand);
+            if (ok) {
+                rc = bs_ir_load(cand, out);
+                free(cand);
+                free(dir);
+                return rc;
+            }
+            free(cand);
+        }
+        free(dir);
+    }
+    return bs_error_set(BS_ENOTFOUND, "node %s: partition model '%s' not found (also tried relative to %s)",
+                        bs_ir_node_desc(n), rel, g->path ? g->path : "the working directory");
 }

@@ -8,17 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-int bs_ir__dt_copy(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__sh_unary(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__matmul_shape(bs_ir_graph *g, bs_ir_node *n);
 int bs_ir__pool_dims(const bs_ir_node *n, int sp, const int64_t *in, const int64_t *k, int64_t *out);
 
-#define IN(n, i) ((i) < (n)->ninputs ? (n)->inputs[i] : NULL)
-
-static int bad(const bs_ir_node *n, const char *what)
-{
-    return bs_error_set(BS_EINVAL, "node %s: %s", bs_ir_node_desc(n), what);
-}
 
 static int need_rank(const bs_ir_node *n, int i)
 {
@@ -365,15 +358,44 @@ static int sh_dup(bs_ir_graph *g, bs_ir_node *n)
     return rc;
 }
 
-/* Shape given by the model (StreamingDataflowPartition, GenericPartition):
- * the child model is not loaded; keep the outputs' existing shapes. */
+/* Partitions: shapes and datatypes from the child model's (inferred)
+ * outputs when it can be found, else the shapes the file declares. */
+static int sh_partition(bs_ir_graph *g, bs_ir_node *n)
+{
+    static _Thread_local int depth;  /* a partition that includes itself */
+    bs_ir_graph *c;
+    if (depth >= 4) return bs_error_set(BS_ECYCLE, "node %s: partitions nested too deep", bs_ir_node_desc(n));
+    if (bs_ir_load_partition(g, n, &c) == 0) {
+        depth++;
+        int rc = bs_ir_infer(c);
+        depth--;
+        if (!rc && c->noutputs != n->noutputs)
+            rc = bs_error_set(BS_EINVAL, "node %s: child model has %d outputs, node %d", bs_ir_node_desc(n),
+                              c->noutputs, n->noutputs);
+        for (int i = 0; i < n->noutputs && !rc; i++) {
+            const bs_ir_tensor *o = c->outputs[i];
+            rc = bs_ir_set_out_shape(g, n, i, o->elem_type, o->rank, o->dims);
+            if (!rc) bs_ir_tensor_set_dtype(n->outputs[i], o->dtype);
+        }
+        bs_ir_free(c);
+        return rc ? bs_error_wrap(rc, "partition %s", bs_ir_node_desc(n)) : 0;
+    }
+    bs_error_clear();
+    for (int i = 0; i < n->noutputs; i++)
+        if (n->outputs[i]->rank < 0)
+            return bs_error_set(BS_EINVAL, "node %s: output '%s' has no shape in the model and the "
+                                "partition's child model was not found", bs_ir_node_desc(n), n->outputs[i]->name);
+    return 0;
+}
+
+/* Shape given by the model (ops whose shape FINN keeps in the file). */
 static int sh_keep(bs_ir_graph *g, bs_ir_node *n)
 {
     (void)g;
     for (int i = 0; i < n->noutputs; i++)
         if (n->outputs[i]->rank < 0)
             return bs_error_set(BS_EINVAL, "node %s: output '%s' has no shape in the model and the "
-                                "partition's child model is not inferred", bs_ir_node_desc(n),
+                                "op keeps no shape rule", bs_ir_node_desc(n),
                                 n->outputs[i]->name);
     return 0;
 }
@@ -398,7 +420,7 @@ static const bs_ir_opdef custom[] = {
     {Q, "QuantAvgPool2d", sh_quantavgpool, dt_quantavgpool, "sum pool right-shifted to obits"},
     {Q, "MaxPoolNHWC", sh_maxpool_nhwc, bs_ir__dt_copy, "channels-last max pooling"},
     {Q, "DebugMarker", bs_ir__sh_unary, bs_ir__dt_copy, "identity marker"},
-    {Q, "GenericPartition", sh_keep, dt_keep_ann, "child model reference"},
+    {Q, "GenericPartition", sh_partition, dt_keep_ann, "child model reference"},
     {"qonnx.custom_op.channels_last", "BatchNormalization", bs_ir__sh_unary, NULL, "channels-last BN"},
     {F, "MVAU", sh_mvau, dt_output, "matrix-vector activation unit (MW x MH, PE, SIMD)"},
     {F, "MatrixVectorActivation", sh_mvau, dt_output, "FINN 0.9 name of MVAU"},
@@ -436,7 +458,7 @@ static const bs_ir_opdef custom[] = {
     {F, "IODMA", bs_ir__sh_unary, dt_keep_ann, "DMA engine"},
     {F, "TLastMarker", bs_ir__sh_unary, dt_keep_ann, "AXI TLAST marker"},
     {F, "CheckSum", bs_ir__sh_unary, dt_keep_ann, "stream checksum"},
-    {F, "StreamingDataflowPartition", sh_keep, dt_keep_ann, "child model with the HW layers"},
+    {F, "StreamingDataflowPartition", sh_partition, dt_keep_ann, "child model with the HW layers"},
 };
 #undef Q
 #undef F

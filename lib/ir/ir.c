@@ -419,6 +419,20 @@ int bs_ir_tensor_set_init_f32(bs_ir_graph *g, bs_ir_tensor *t, int rank, const i
 
 void bs_ir_tensor_clear_init(bs_ir_tensor *t) { t->init = NULL; }
 
+bs_ir_tensor *bs_ir_const_new(bs_ir_graph *g, const char *prefix, int32_t elem_type, int rank,
+                              const int64_t *dims, const void *data)
+{
+    bs_ir_tensor *t = bs_ir_tensor_new(g, prefix);
+    if (!t || bs_ir_tensor_set_init(g, t, elem_type, rank, dims, data)) return NULL;
+    return t;
+}
+
+bs_ir_tensor *bs_ir_const_f32(bs_ir_graph *g, const char *prefix, int rank, const int64_t *dims,
+                              const float *data)
+{
+    return bs_ir_const_new(g, prefix, BS_ELEM_FLOAT, rank, dims, data);
+}
+
 double bs_ir_data_get(const bs_ir_data *d, int64_t i)
 {
     if (!d || !d->data || i < 0 || i >= d->numel) return NAN;

@@ -82,8 +82,9 @@ void run_att_result(run_att *a, const orch_exit_rec *rec, bool have_rec, orch_re
     r->end_ms = bs_now_ms();
     if (!have_rec) {
         r->cls = BS_FAIL_LOST;
-        snprintf(a->reason, sizeof a->reason, "the supervisor of this attempt disappeared without "
-                                              "recording an exit status; the task will run again");
+        if (!a->reason[0])
+            snprintf(a->reason, sizeof a->reason, "no exit status was recorded for this attempt (the "
+                                                  "scheduler or its supervisor died); the task runs again");
         r->reason = a->reason;
         return;
     }

@@ -135,9 +135,12 @@ static void warn_unschedulable(bs_sched *s, const cand *c)
         s->capwarned = cap;
     }
     s->warned[s->nwarned++] = c->id;
-    BS_WARN("task %lld requests more than this scheduler has (cpus %d of %d, memory %lld of %lld MB, "
-            "or a license it does not manage); it stays ready", (long long)c->id, c->cpus, s->o.cpus,
-            (long long)c->mem_mb, (long long)s->o.mem_mb);
+    char lic[128] = "";
+    for (int k = 0, off = 0; k < c->nlic && off < (int)sizeof lic - 40; k++)
+        off += snprintf(lic + off, sizeof lic - (size_t)off, "%s%s=%d", k ? "," : "", c->lic[k].name,
+                        c->lic[k].count);
+    BS_WARN("task %lld needs licenses %s, more than this scheduler manages (run --license); it stays "
+            "ready", (long long)c->id, lic);
 }
 
 static int decide(bs_sched *s, cand *out, int max, int *n)
@@ -153,11 +156,15 @@ static int decide(bs_sched *s, cand *out, int max, int *n)
     for (int i = 0; i < s->o.nlicenses; i++)
         total.lic[i] = s->o.licenses[i].count;
     sqlite3_stmt *st;
+    /* Requests beyond the total capacity can never start here: filtered
+     * out so they cannot use up the lookahead (reported at open). */
     int rc = bs_db_prepare(s->ws->db, "SELECT id, cpus, mem_mb, licenses FROM tasks WHERE state='ready'"
-                                      " ORDER BY rank DESC, id LIMIT ?", &st);
+                                      " AND cpus <= ?2 AND mem_mb <= ?3 ORDER BY rank DESC, id LIMIT ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_int(st, 1, s->o.lookahead);
+    sqlite3_bind_int(st, 2, s->o.cpus);
+    sqlite3_bind_int64(st, 3, s->o.mem_mb);
     bool reserved = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         cand c;
@@ -285,6 +292,8 @@ static int recover(bs_sched *s)
         /* Finished while we were away? */
         if (orch_exit_read(a->base, &a->rec) == 0) {
             a->done = a->have_rec = true;
+            BS_INFO("task %lld attempt %d finished while no scheduler ran; recording its exit",
+                    (long long)a->task_id, a->n);
             continue;
         }
         bool exists;
@@ -332,9 +341,10 @@ static int recover(bs_sched *s)
             for (int i = 0; i < 500 && bs_proc_alive(task); i++)
                 bs_sleep_ms(10);
         }
+        BS_INFO("task %lld attempt %d never started (%s); it gets a new attempt", (long long)a->task_id,
+                a->n, exists ? "its supervisor is gone" : "the scheduler died before launching it");
         a->done = true;
         a->have_rec = false;
-        (void)exists;
     }
     sqlite3_finalize(st);
     return rc;
@@ -422,6 +432,17 @@ int bs_sched_open(bs_workspace *ws, const bs_sched_opts *opts, bs_sched **out)
         return rc;
     }
     s->data_version = data_version(ws->db);
+    sqlite3_stmt *st;
+    if (bs_db_prepare(ws->db, "SELECT count(*) FROM tasks WHERE state='ready' AND (cpus > ? OR mem_mb > ?)",
+                      &st) == 0) {
+        sqlite3_bind_int(st, 1, s->o.cpus);
+        sqlite3_bind_int64(st, 2, s->o.mem_mb);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+            BS_WARN("%lld ready task(s) request more cpus or memory than this scheduler manages "
+                    "(%d cpus, %lld MB); they wait for a bigger one", (long long)sqlite3_column_int64(st, 0),
+                    s->o.cpus, (long long)s->o.mem_mb);
+        sqlite3_finalize(st);
+    }
     orch_tx tx;
     if (orch_begin(ws, &tx) == 0) {
         char payload[160];

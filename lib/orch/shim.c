@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,69 @@ static void close_others(int a, int b)
     close_range((unsigned)hi + 1, ~0U, 0);
 }
 
+extern char **environ;
+
+/* Starts the task: posix_spawn (a vfork-style clone, so no page tables of
+ * this forked scheduler image are copied a second time) with its own
+ * process group, default signal dispositions, stdin /dev/null and stdout/
+ * stderr in the log files.  On failure `msg` says why. */
+static int spawn_task(const orch_shim_req *rq, pid_t *pid, char *msg, size_t n)
+{
+    char *exe = bs_which(rq->argv[0]);
+    if (!exe) {
+        snprintf(msg, n, "spawn %s: command not found", rq->argv[0]);
+        return -1;
+    }
+    if (rq->cwd && !bs_is_dir(rq->cwd)) {
+        snprintf(msg, n, "spawn %s: working directory %s: %s", exe, rq->cwd, strerror(ENOENT));
+        free(exe);
+        return -1;
+    }
+    size_t ne = 0, na = 0;
+    while (environ && environ[ne])
+        ne++;
+    while (rq->env_add && rq->env_add[na])
+        na++;
+    char **env = calloc(ne + na + 1, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; env && i < ne; i++) {
+        size_t kl = strcspn(environ[i], "=");
+        bool over = false;
+        for (size_t j = 0; j < na && !over; j++)
+            over = !strncmp(rq->env_add[j], environ[i], kl) && rq->env_add[j][kl] == '=';
+        if (!over)
+            env[k++] = environ[i];
+    }
+    for (size_t j = 0; env && j < na; j++)
+        env[k++] = (char *)rq->env_add[j];
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    if (rq->cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, rq->cwd);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, rq->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, rq->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    sigset_t def, none;
+    sigfillset(&def);
+    sigdelset(&def, SIGKILL);
+    sigdelset(&def, SIGSTOP);
+    sigemptyset(&none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setsigmask(&at, &none);
+    int e = env ? posix_spawn(pid, exe, &fa, &at, (char *const *)rq->argv, env) : ENOMEM;
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (e)
+        snprintf(msg, n, "spawn %s: %s", exe, strerror(e));
+    free(env);
+    free(exe);
+    return e ? -1 : 0;
+}
+
 static _Noreturn void shim_main(const orch_shim_req *rq, int runfd, int wfd)
 {
     setsid();
@@ -104,13 +168,8 @@ static _Noreturn void shim_main(const orch_shim_req *rq, int runfd, int wfd)
     snprintf(text, sizeof text, "shim %d %lld", (int)me, (long long)bs_proc_start_ticks(me));
     put_slot(runfd, SLOT_SHIM, 64, text);
 
-    bs_spawn_opts o = {
-        .argv = rq->argv, .env_add = rq->env_add, .cwd = rq->cwd,
-        .stdout_path = rq->out_path, .stderr_path = rq->err_path, .new_pgroup = true,
-    };
     pid_t tp;
-    if (bs_spawn(&o, &tp)) {
-        snprintf(text, sizeof text, "spawn %s", bs_error_msg());
+    if (spawn_task(rq, &tp, text, sizeof text)) {
         put_slot(runfd, SLOT_EXIT, SLOT_EXIT_LEN, text);
         _exit(0);
     }

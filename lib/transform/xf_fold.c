@@ -158,7 +158,18 @@ static int set_from_json(bs_xform_ctx *x, bs_ir_node *n, const char *attr, const
     bs_ir_graph *g = x->g;
     const bs_kernel *k = bs_kernel_find(n->op_type);
     const bs_kattr_def *d = k ? bs_kernel_attr(k, attr) : NULL;
-    if (k && !d) {
+    /* HWCustomOp base attributes every HW op has */
+    static const char *const base_attrs[] = {
+        "backend", "preferred_impl_style", "code_gen_dir_ipgen", "ipgen_path", "ip_path", "ip_vlnv", "exec_mode",
+        "cycles_rtlsim", "cycles_estimate", "rtlsim_trace", "res_estimate", "res_synth", "rtlsim_so", "slr",
+        "mem_port", "partition_id", "device_id", "inFIFODepths", "outFIFODepths", "output_hook", "io_chrc_period",
+        "mlo_max_iter", "code_gen_dir_cppsim", "executable_path", "res_hls", "gen_top_module", NULL};
+    bool base = false;
+    for (int i = 0; base_attrs[i]; i++) base |= !strcmp(base_attrs[i], attr);
+    if (!strcmp(attr, "preferred_impl_style") && (!cJSON_IsString(v) ||
+        (strcmp(v->valuestring, "") && strcmp(v->valuestring, "hls") && strcmp(v->valuestring, "rtl"))))
+        return bs_error_set(BS_EINVAL, "ApplyConfig: %s: preferred_impl_style must be \"\", \"hls\" or \"rtl\"", n->name);
+    if (k && !d && !base) {
         bs_xform_warn(x, "ApplyConfig: %s has no attribute '%s'; ignored", bs_ir_node_desc(n), attr);
         return 0;
     }

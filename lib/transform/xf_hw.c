@@ -120,9 +120,10 @@ int xf_InferThresholdingLayer(bs_xform_ctx *x, bool *changed)
         bool idt_ok = bs_dt_is_integer(idt) || idt.kind == BS_DT_FLOAT32 || idt.kind == BS_DT_FLOAT16;
         bool tdt_ok = bs_dt_is_integer(tdt) || tdt.kind == BS_DT_FLOAT32 || tdt.kind == BS_DT_FLOAT16;
         if (!idt_ok || !tdt_ok) continue;
-        if (in->rank == 4 && (!in->layout || !strcmp(in->layout, "['N', 'C', 'H', 'W']")))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: NCHW MultiThreshold -> Thresholding (transposes) is not "
-                                "supported by brainsmith yet", bs_ir_node_desc(n));
+        bool nchw_in = in->rank == 4 && in->layout && !strcmp(in->layout, "['N', 'C', 'H', 'W']") &&
+                       strcmp(bs_ir_attr_str(n, "data_layout", "NCHW"), "NHWC");
+        bool nchw_out = out->rank == 4 && out->layout && !strcmp(out->layout, "['N', 'C', 'H', 'W']") &&
+                        strcmp(bs_ir_attr_str(n, "data_layout", "NCHW"), "NHWC");
         if (!T->init || T->init->rank != 2)
             return bs_error_set(BS_EINVAL, "%s: thresholds must be a constant 2-D tensor", bs_ir_node_desc(n));
         double scale = bs_ir_attr_float(n, "out_scale", 1.0), bias = bs_ir_attr_float(n, "out_bias", 0.0);
@@ -135,11 +136,31 @@ int xf_InferThresholdingLayer(bs_xform_ctx *x, bool *changed)
             return bs_error_set(BS_EINVAL, "%s: Signed output requires actval < 0", bs_ir_node_desc(n));
         char name[256];
         snprintf(name, sizeof name, "Thresholding_%s", n->name);
-        bs_ir_tensor *ins[2] = {in, T};
         bs_ir_node *nx = next_of(g, n);
         int rc;
         if ((rc = bs_ir_node_remove(g, n)) < 0) return rc;
-        bs_ir_node *t = bs_ir_node_add(g, "Thresholding", BS_DOMAIN_FPGADATAFLOW, name, ins, 2, &out, 1, nx);
+        /* FINN's nchw_to_nhwc: Transposes around a channels-last Thresholding */
+        static const int64_t to_nhwc[4] = {0, 2, 3, 1}, to_nchw[4] = {0, 3, 1, 2};
+        bs_ir_tensor *tin = in, *tout = out;
+        if (nchw_in) {
+            int64_t d[4] = {in->dims[0], in->dims[2], in->dims[3], in->dims[1]};
+            tin = bs_ir_tensor_new(g, "thr_nhwc_in");
+            bs_ir_tensor_set_shape(g, tin, 4, d);
+            bs_ir_tensor_set_dtype(tin, idt);
+            bs_ir_tensor_set_layout(g, tin, "['N', 'H', 'W', 'C']");
+            bs_ir_node *tr = bs_ir_node_add(g, "Transpose", "", "", &in, 1, &tin, 1, nx);
+            if (!tr) return bs_error_wrap(BS_EINVAL, "%s", name);
+            bs_ir_attr_set_ints(g, tr, "perm", to_nhwc, 4);
+        }
+        if (nchw_out) {
+            int64_t d[4] = {out->dims[0], out->dims[2], out->dims[3], out->dims[1]};
+            tout = bs_ir_tensor_new(g, "thr_nhwc_out");
+            bs_ir_tensor_set_shape(g, tout, 4, d);
+            bs_ir_tensor_set_layout(g, tout, "['N', 'H', 'W', 'C']");
+        }
+        bs_ir_tensor *ins[2] = {tin, T};
+        in = tin;
+        bs_ir_node *t = bs_ir_node_add(g, "Thresholding", BS_DOMAIN_FPGADATAFLOW, name, ins, 2, &tout, 1, nx);
         if (!t) return bs_error_wrap(BS_EINVAL, "creating %s", name);
         bs_ir_attr_set_int(g, t, "ActVal", (int64_t)bias);
         bs_ir_attr_set_int(g, t, "NumChannels", in->dims[in->rank - 1]);
@@ -150,6 +171,11 @@ int xf_InferThresholdingLayer(bs_xform_ctx *x, bool *changed)
         bs_ir_attr_set_int(g, t, "numSteps", T->init->dims[1]);
         bs_ir_attr_set_dt(g, t, "outputDataType", odt);
         bs_ir_attr_set_dt(g, t, "weightDataType", tdt);
+        if (nchw_out) {
+            bs_ir_node *tr = bs_ir_node_add(g, "Transpose", "", "", &tout, 1, &out, 1, nx);
+            if (!tr) return bs_error_wrap(BS_EINVAL, "%s", name);
+            bs_ir_attr_set_ints(g, tr, "perm", to_nchw, 4);
+        }
         *changed = true;
         if ((rc = bs_ir_infer_shapes(g)) < 0) return rc;
         return bs_ir_infer_datatypes(g);
@@ -349,6 +375,9 @@ int xf_SpecializeLayers(bs_xform_ctx *x, bool *changed)
                           bs_dt_bitwidth(wdt) >= 4 && bs_dt_bitwidth(idt) <= 8 && bs_dt_bitwidth(wdt) <= 8 &&
                           bs_dt_signed(wdt);
                 }
+            } else if (!strcmp(n->op_type, "StreamingDataWidthConverter")) {
+                int64_t iw = bs_ir_attr_int(n, "inWidth", 1), ow = bs_ir_attr_int(n, "outWidth", 1);
+                rtl = iw > 0 && ow > 0 && (iw % ow == 0 || ow % iw == 0);
             } else {
                 rtl = variants[vi].rtl;
             }

@@ -72,6 +72,11 @@ XF(AbsorbAddIntoMultiThreshold); XF(FactorOutMulSignMagnitude); XF(AbsorbMulInto
 XF(Absorb1BitMulIntoMatMul); XF(Absorb1BitMulIntoConv); XF(RoundAndClipThresholds);
 XF(ConvertBipolarMatMulToXnorPopcount); XF(AbsorbScalarMulAddIntoTopK);
 XF(AbsorbConsecutiveTransposes); XF(Streamline);
+/* convolutions (xf_conv.c) */
+XF(LowerConvsToMatMul); XF(MakeMaxPoolNHWC); XF(AbsorbTransposeIntoMultiThreshold); XF(InferPool);
+XF(InferConvInpGen); XF(RemoveCNVtoFCFlatten);
+/* stream plumbing (xf_fifo.c) */
+XF(InsertDWC); XF(InsertFIFO); XF(RemoveShallowFIFOs);
 /* convert to hw, partition, specialize (xf_hw.c) */
 XF(InferBinaryMatrixVectorActivation); XF(InferQuantizedMatrixVectorActivation);
 XF(InferLabelSelectLayer); XF(InferThresholdingLayer); XF(CreateDataflowPartition);

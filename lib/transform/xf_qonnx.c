@@ -15,26 +15,36 @@ static bool is_quant(const bs_ir_node *n)
     return !strcmp(n->op_type, "Quant") || !strcmp(n->op_type, "BipolarQuant");
 }
 
-/* QONNX Quant semantics in float32 (finn-reference §5.2). */
-static float quant1(float x, float scale, float zp, double bw, bool sgn, bool narrow, const char *rmode)
+/* QONNX Quant semantics in float32 (finn-reference §5.2).  rm: 0 ROUND
+ * (half even), 1 CEIL, 2 FLOOR, 3 UP, 4 DOWN, 5 HALF_UP, 6 HALF_DOWN. */
+static float quant1(float x, float scale, float zp, bool bip, double mn, double mx, int rm)
 {
     float y = x / scale + zp;
-    if (bw == 1 && sgn) {
+    if (bip) {
         y = y >= 0 ? 1.0f : -1.0f;
     } else {
-        double mn = sgn ? (narrow ? -pow(2, bw - 1) + 1 : -pow(2, bw - 1)) : 0;
-        double mx = sgn ? pow(2, bw - 1) - 1 : (narrow ? pow(2, bw) - 2 : pow(2, bw) - 1);
         if (y < mn) y = (float)mn;
         if (y > mx) y = (float)mx;
-        if (!strcasecmp(rmode, "CEIL")) y = ceilf(y);
-        else if (!strcasecmp(rmode, "FLOOR")) y = floorf(y);
-        else if (!strcasecmp(rmode, "UP")) y = y < 0 ? floorf(y) : ceilf(y);
-        else if (!strcasecmp(rmode, "DOWN")) y = truncf(y);
-        else if (!strcasecmp(rmode, "HALF_UP")) y = copysignf(floorf(fabsf(y) + 0.5f), y);
-        else if (!strcasecmp(rmode, "HALF_DOWN")) y = copysignf(ceilf(fabsf(y) - 0.5f), y);
-        else y = nearbyintf(y);
+        switch (rm) {
+        case 1: y = ceilf(y); break;
+        case 2: y = floorf(y); break;
+        case 3: y = y < 0 ? floorf(y) : ceilf(y); break;
+        case 4: y = truncf(y); break;
+        case 5: y = copysignf(floorf(fabsf(y) + 0.5f), y); break;
+        case 6: y = copysignf(ceilf(fabsf(y) - 0.5f), y); break;
+        default: y = nearbyintf(y);
+        }
     }
     return (y - zp) * scale;
+}
+
+static int rmode_code(const char *r)
+{
+    static const char *const names[] = {"ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN", NULL};
+    if (!strcasecmp(r, "HALF_EVEN")) return 0;
+    for (int i = 0; names[i]; i++)
+        if (!strcasecmp(r, names[i])) return i;
+    return 0;
 }
 
 /* Executes a constant Quant/BipolarQuant into out. */
@@ -46,6 +56,20 @@ static int exec_quant(bs_ir_graph *g, const bs_ir_node *q, xf_arr *out)
     bool bip = !strcmp(q->op_type, "BipolarQuant");
     if (!bip && ((rc = xf_arr_get(g, q->inputs[2], &z)) < 0 || (rc = xf_arr_get(g, q->inputs[3], &b)) < 0))
         return rc;
+    int rm = rmode_code(bs_ir_attr_str(q, "rounding_mode", "ROUND"));
+    bool sgn = bs_ir_attr_int(q, "signed", 1), narrow = bs_ir_attr_int(q, "narrow", 0);
+    double bw = bip ? 1 : b.v[0];
+    double mn = sgn ? (narrow ? -pow(2, bw - 1) + 1 : -pow(2, bw - 1)) : 0;
+    double mx = sgn ? pow(2, bw - 1) - 1 : (narrow ? pow(2, bw) - 2 : pow(2, bw) - 1);
+    bool one_sign = bw == 1 && sgn;
+    if (s.n == 1 && (bip || z.n == 1)) {
+        /* per-tensor scale: no broadcasting needed */
+        if ((rc = xf_arr_new(g, x.rank, x.dims, out)) < 0) return rc;
+        float sc = (float)s.v[0], zp = bip ? 0.0f : (float)z.v[0];
+        for (int64_t i = 0; i < x.n; i++)
+            out->v[i] = bip ? sc * (x.v[i] >= 0 ? 1.0f : -1.0f) : quant1((float)x.v[i], sc, zp, one_sign, mn, mx, rm);
+        return 0;
+    }
     /* broadcast scale (and zeropt) to x */
     xf_arr sb, zb;
     xf_arr zero;
@@ -62,12 +86,9 @@ static int exec_quant(bs_ir_graph *g, const bs_ir_node *q, xf_arr *out)
     if (!bip) {
         if ((rc = xf_arr_binop(g, &z, &zb, '+', &zs)) < 0) return rc;
     }
-    const char *rmode = bs_ir_attr_str(q, "rounding_mode", "ROUND");
-    bool sgn = bs_ir_attr_int(q, "signed", 1), narrow = bs_ir_attr_int(q, "narrow", 0);
-    double bw = bip ? 1 : b.v[0];
     for (int64_t i = 0; i < out->n; i++) {
         if (bip) out->v[i] = (float)ss.v[i] * (xs.v[i] >= 0 ? 1.0f : -1.0f);
-        else out->v[i] = quant1((float)xs.v[i], (float)ss.v[i], (float)zs.v[i], bw, sgn, narrow, rmode);
+        else out->v[i] = quant1((float)xs.v[i], (float)ss.v[i], (float)zs.v[i], one_sign, mn, mx, rm);
     }
     return 0;
 }

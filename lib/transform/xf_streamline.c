@@ -159,21 +159,29 @@ int xf_ConvertSignToThres(bs_xform_ctx *x, bool *changed)
     return 0;
 }
 
-/* Conv / MaxPool streamlining is not implemented: refuse clearly. */
-static int refuse_op(bs_xform_ctx *x, const char *op, const char *what)
+int xf_MoveAddPastConv(bs_xform_ctx *x, bool *changed)
 {
-    for (int k = 0; k < x->g->nnodes; k++)
-        if (is_op(x->g->nodes[k], op))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: %s is not supported by brainsmith's streamlining yet",
-                                bs_ir_node_desc(x->g->nodes[k]), what);
+    /* not implemented: refuse the pattern it would rewrite, naming the node */
+    for (int k = 0; k < x->g->nnodes; k++) {
+        bs_ir_node *n = x->g->nodes[k];
+        bs_ir_node *c = is_op(n, "Add") && n->ninputs == 2 && n->inputs[1]->init ? single_consumer(n) : NULL;
+        if (is_op(c, "Conv"))
+            return bs_error_set(BS_EUNSUPPORTED, "%s: Add in front of a Conv (MoveAddPastConv) is not supported by "
+                                "brainsmith yet", bs_ir_node_desc(n));
+    }
     return 0;
 }
-
-int xf_MoveMulPastMaxPool(bs_xform_ctx *x, bool *changed) { return refuse_op(x, "MaxPool", "MoveMulPastMaxPool"); }
-int xf_MoveAddPastConv(bs_xform_ctx *x, bool *changed) { return refuse_op(x, "Conv", "MoveAddPastConv"); }
-int xf_MoveScalarMulPastConv(bs_xform_ctx *x, bool *changed) { return 0; }
-int xf_Absorb1BitMulIntoConv(bs_xform_ctx *x, bool *changed) { return 0; }
-int xf_AbsorbConsecutiveTransposes(bs_xform_ctx *x, bool *changed) { return 0; }
+int xf_Absorb1BitMulIntoConv(bs_xform_ctx *x, bool *changed)
+{
+    for (int k = 0; k < x->g->nnodes; k++) {
+        bs_ir_node *n = x->g->nodes[k];
+        bs_ir_node *c = is_op(n, "Conv") ? single_consumer(n) : NULL;
+        if (is_op(c, "Mul") && c->inputs[1]->init && bs_dt_bitwidth(c->inputs[1]->dtype) == 1)
+            return bs_error_set(BS_EUNSUPPORTED, "%s: 1-bit Mul after Conv (Absorb1BitMulIntoConv) is not supported "
+                                "by brainsmith yet", bs_ir_node_desc(c));
+    }
+    return 0;
+}
 
 int xf_AbsorbSignBiasIntoMultiThreshold(bs_xform_ctx *x, bool *changed)
 {
@@ -532,7 +540,10 @@ int xf_ConvertBipolarMatMulToXnorPopcount(bs_xform_ctx *x, bool *changed)
         if (!is_op(n, "MatMul") || !n->inputs[1]->init) continue;
         bs_ir_tensor *xin = n->inputs[0], *Wt = n->inputs[1];
         if (xin->dtype.kind != BS_DT_BIPOLAR || Wt->dtype.kind != BS_DT_BIPOLAR) continue;
+        /* find_upstream: the bipolar MultiThreshold may sit behind Im2Col,
+         * MaxPoolNHWC, Transpose, Reshape, ... */
         bs_ir_node *mt = xin->producer;
+        while (mt && !is_op(mt, "MultiThreshold") && mt->ninputs > 0 && mt->inputs[0]) mt = mt->inputs[0]->producer;
         int rc;
         if (mt && is_op(mt, "MultiThreshold")) {
             if (bs_ir_attr_float(mt, "out_scale", 1.0) != 2.0 || bs_ir_attr_float(mt, "out_bias", 0.0) != -1.0)
@@ -541,6 +552,8 @@ int xf_ConvertBipolarMatMulToXnorPopcount(bs_xform_ctx *x, bool *changed)
             bs_ir_attr_set_float(g, mt, "out_scale", 1.0);
             bs_ir_attr_set_float(g, mt, "out_bias", 0.0);
             bs_ir_attr_set_str(g, mt, "out_dtype", "BINARY");
+            bs_ir_tensor_set_dtype(mt->outputs[0], BS_DT_BINARY_V);
+            if ((rc = bs_ir_infer_datatypes(g)) < 0) return rc;
             bs_ir_tensor_set_dtype(xin, BS_DT_BINARY_V);
         } else if (!mt && xin->is_input) {
             bs_xform_warn(x, "%s: converting bipolar graph input %s to BINARY", bs_ir_node_desc(n), xin->name);

@@ -56,6 +56,15 @@ static const bs_xform_def table[] = {
     T(ConvertBipolarMatMulToXnorPopcount, true, "streamline", "bipolar MatMul -> XnorPopcountMatMul + Mul(2) + Add(-K)"),
     T(AbsorbScalarMulAddIntoTopK, true, "streamline", "drop scalar Mul/Add in front of TopK"),
     T(AbsorbConsecutiveTransposes, true, "streamline", "remove Transpose pairs composing to identity"),
+    T(LowerConvsToMatMul, true, "streamline", "Conv -> Transpose, Im2Col, MatMul, Transpose (NHWC)"),
+    T(MakeMaxPoolNHWC, true, "streamline", "MaxPool next to an NHWC Transpose -> MaxPoolNHWC"),
+    T(AbsorbTransposeIntoMultiThreshold, true, "streamline", "Transpose(NHWC->NCHW) -> MultiThreshold => NHWC MultiThreshold"),
+    T(InferPool, true, "hw", "MaxPool(NHWC) -> Im2Col(depthwise) + Pool"),
+    T(InferConvInpGen, true, "hw", "Im2Col -> [FMPadding] + ConvolutionInputGenerator"),
+    T(RemoveCNVtoFCFlatten, true, "hw", "drop flatten (and NHWC transpose, permuting MVAU weights) between HW nodes"),
+    T(InsertDWC, false, "hw", "StreamingDataWidthConverter where folded stream widths differ"),
+    T(InsertFIFO, true, "hw", "StreamingFIFO on HW edges (depth from in/outFIFODepths) and at graph I/O"),
+    T(RemoveShallowFIFOs, true, "hw", "remove FIFOs of depth <= 0 (FINN dev threshold)"),
     T(Streamline, false, "streamline", "FINN dev-2025 Streamline(): 22 transformations, each with tidy-up"),
     T(InferBinaryMatrixVectorActivation, true, "hw", "XnorPopcountMatMul [+ MultiThreshold] -> MVAU (binaryXnorMode)"),
     T(InferQuantizedMatrixVectorActivation, true, "hw", "integer MatMul [+ MultiThreshold] -> MVAU"),
@@ -161,7 +170,7 @@ int bs_xform_apply(bs_xform_ctx *x, const char *name, bool *changed)
     if (rc < 0) return bs_error_wrap(rc, "%s: cleanup", name);
     x->napplied++;
     if (changed) *changed = any;
-    if (x->bus) {
+    if (x->bus && any) {
         char payload[256];
         snprintf(payload, sizeof payload, "{\"transform\": \"%s\", \"passes\": %d, \"changed\": %s, \"ms\": %.3f}",
                  name, passes, any ? "true" : "false", (double)(bs_now_mono_ns() - t0) / 1e6);

@@ -72,6 +72,18 @@ grep -q "vitis_hls" err.txt || fail "backend named: $(cat err.txt)"
 [ -s bout/intermediate_models/step_tidy_up.onnx ] || fail "checkpoint kept"
 [ ! -e bout/time_per_step.json ] || fail "time_per_step.json only on success"
 
+# step_set_fifo_depths: native with auto_fifo_depths=false (FIFOs of depth 2, DWCs), final_hw_config.json
+"$B" build ex.onnx --local --target-fps 1000000 --output fout \
+    --steps step_qonnx_to_finn,step_tidy_up,step_streamline,step_convert_to_hw,step_create_dataflow_partition,step_specialize_layers,step_target_fps_parallelization,step_set_fifo_depths \
+    >/dev/null 2>err.txt; [ $? -eq 1 ] || fail "set_fifo_depths with auto FIFO sizing needs the backend"
+grep -q "vivado+xsim" err.txt || fail "FIFO sim backend named: $(cat err.txt)"
+echo '{"output_dir": "fout2", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "target_fps": 1000000, "auto_fifo_depths": false,
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline", "step_convert_to_hw",
+ "step_create_dataflow_partition", "step_specialize_layers", "step_target_fps_parallelization", "step_set_fifo_depths"]}' > fifo.json
+"$B" build ex.onnx --local --config fifo.json >/dev/null || fail "native set_fifo_depths"
+grep -q '"StreamingFIFO_rtl_0"' fout2/final_hw_config.json || fail "final_hw_config.json lists FIFOs"
+grep -q '"depth": 2' fout2/final_hw_config.json || fail "final_hw_config.json FIFO depth"
+
 # config errors name the field; unknown fields are warned
 echo '{"output_dir": "x", "synth_clk_period_ns": "ten", "generate_outputs": []}' > bad.json
 "$B" build ex.onnx --local --config bad.json 2>err.txt; [ $? -eq 1 ] || fail "bad config exit"
@@ -93,6 +105,35 @@ cmp -s out/report/estimate_layer_resources.json oout/report/estimate_layer_resou
 "$B" build ex.onnx --target-fps 1000000 --steps all --output oall > all.txt 2>&1; [ $? -eq 1 ] || fail "all steps fail at hw_codegen"
 grep -q 'step_hw_codegen' all.txt || fail "backend task named"
 [ -s oall/report/estimate_layer_cycles.json ] || fail "native group ran before the backend task"
+
+# CNV topology (brainsmith's own generator): w2a2 verified bit-exact after
+# streamlining and on the HW graph; w1a1 (XNOR) and w4a4 run through
+"$B" example-model cnv22.onnx --kind cnv --wbits 2 --abits 2 --seed 3 --input-npy cnv_in.npy || fail "cnv generator"
+"$B" model exec cnv22.onnx --input cnv_in.npy --output cnv_gold.npy >/dev/null || fail "cnv golden output"
+cat > cnv.json <<JSON
+{"output_dir": "cnvout", "synth_clk_period_ns": 5.0, "board": "Pynq-Z1", "target_fps": 3000,
+ "verify_steps": ["streamlined_python", "folded_hls_cppsim"], "verify_input_npy": "cnv_in.npy",
+ "verify_expected_output_npy": "cnv_gold.npy",
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline",
+ "step_convert_to_hw", "step_create_dataflow_partition", "step_specialize_layers", "step_target_fps_parallelization",
+ "step_apply_folding_config", "step_minimize_bit_width", "step_generate_estimate_reports"]}
+JSON
+"$B" build cnv22.onnx --local --config cnv.json > cnv.txt || fail "cnv w2a2 build: $(cat cnv.txt)"
+"$B" model info cnvout/intermediate_models/step_generate_estimate_reports.onnx > cnvinfo.txt || fail "cnv info"
+for op in "ConvolutionInputGenerator_rtl +8" "MVAU_hls +9" "Pool_hls +2" "Thresholding_rtl +1" "LabelSelect_hls +1"; do
+    grep -Eq "^ +$op\$" cnvinfo.txt || fail "cnv HW graph: expected $op: $(cat cnvinfo.txt)"
+done
+grep -q 'ConvolutionInputGenerator_rtl_0' cnvout/report/estimate_layer_resources.json || fail "cnv SWG estimates"
+for v in streamlined_python folded_hls_cppsim; do
+    grep -q "Verification for $v : SUCCESS" cnvout/build_dataflow.log || fail "cnv verification $v"
+done
+sed -i 's/"verify_steps": \["streamlined_python", "folded_hls_cppsim"\]/"verify_steps": []/' cnv.json
+for wa in "1 1" "4 4"; do
+    set -- $wa
+    "$B" example-model cnv$1$2.onnx --kind cnv --wbits $1 --abits $2 || fail "cnv w$1a$2 generator"
+    "$B" build cnv$1$2.onnx --local --config cnv.json --output cnvout$1$2 > /dev/null || fail "cnv w$1a$2 build"
+    [ -s cnvout$1$2/report/estimate_network_performance.json ] || fail "cnv w$1a$2 reports"
+done
 
 # verify_steps on the FINN test data (bit-exact at every point)
 if [ -n "${BS_SHARED_DATA:-}" ] && [ -d "$BS_SHARED_DATA" ]; then

@@ -190,11 +190,130 @@ static void t_facile_legacy(void **s)
              "finn_build/facile_v3_6b_ultra96_kf7lsu/output_estimates_only", false);
 }
 
+/* Compares node k+off of `mine` with node k of FINN's model: op type (FINN's
+ * legacy names mapped), the whitelisted attributes present in both and the
+ * initializer values by input position. */
+static const bs_ir_attr *fattr(const bs_ir_node *n, const char *name)
+{
+    return bs_ir_attr_find(n, name);
+}
+
+static void same_hw(const char *mine, const char *finn, int off, const char *const *attrs, const char *what)
+{
+    bs_ir_graph *a = NULL, *b = NULL;
+    if (bs_ir_load(mine, &a)) fail_msg("%s: %s", what, bs_error_msg());
+    if (bs_ir_load(finn, &b)) fail_msg("%s: %s", what, bs_error_msg());
+    if (a->nnodes - off != b->nnodes) fail_msg("%s: %d nodes (+%d), FINN %d", what, a->nnodes, off, b->nnodes);
+    for (int k = 0; k < b->nnodes; k++) {
+        const bs_ir_node *x = a->nodes[k + off], *y = b->nodes[k];
+        const char *yo = y->op_type;
+        if (!strcmp(yo, "StreamingFCLayer_Batch")) yo = "MVAU_hls";
+        if (!strcmp(yo, "Thresholding_Batch")) yo = "Thresholding_rtl";
+        char ctx[256];
+        snprintf(ctx, sizeof ctx, "%s: node %d %s vs FINN %s", what, k, x->name, y->name);
+        if (strcmp(x->op_type, yo) && strncmp(x->op_type, yo, strlen(yo))) fail_msg("%s: op %s vs %s", ctx, x->op_type, yo);
+        for (int i = 0; attrs[i]; i++) {
+            const bs_ir_attr *p = fattr(x, attrs[i]), *q = fattr(y, attrs[i]);
+            if (p && q && !attr_equal(p, q)) fail_msg("%s: attribute %s differs", ctx, attrs[i]);
+        }
+        for (int i = 0; i < x->ninputs && i < y->ninputs; i++) {
+            if (!x->inputs[i] || !y->inputs[i] || !x->inputs[i]->init || !y->inputs[i]->init) continue;
+            double *va, *vb;
+            int64_t na, nb;
+            assert_int_equal(bs_ir_tensor_values(a, x->inputs[i], &va, &na), 0);
+            assert_int_equal(bs_ir_tensor_values(b, y->inputs[i], &vb, &nb), 0);
+            if (na != nb) fail_msg("%s: input %d has %lld values, FINN %lld", ctx, i, (long long)na, (long long)nb);
+            for (int64_t j = 0; j < na; j++)
+                if (va[j] != vb[j]) fail_msg("%s: input %d [%lld] = %g, FINN %g", ctx, i, (long long)j, va[j], vb[j]);
+        }
+    }
+    bs_ir_free(a);
+    bs_ir_free(b);
+}
+
+static const char *const hw_attrs[] = {
+    "PE", "SIMD", "MW", "MH", "ActVal", "noActivation", "binaryXnorMode", "inputDataType", "weightDataType",
+    "outputDataType", "numInputVectors", "NumChannels", "numSteps", "inWidth", "outWidth", "shape", "folded_shape",
+    "normal_shape", "dataType", "impl_style", "ram_style", NULL};
+
+/* FINN's HW models in shared/data: the cybsec MLP after FIFO insertion
+ * (feature/kernel_flow, SetFolding at 1e6 fps, width 36, fixed FIFOs except
+ * the simulated depth 38 of the input FIFO), the notebook's MVAU_hls model
+ * (before folding; its thresholds are pre-dev INT32-clipped, so only weights
+ * and structure compare), and facile's streamlined model. */
+static void t_hw_models(void **s)
+{
+    (void)s;
+    const char *d = bs_test_shared_data();
+    if (!d) skip();
+    char *tmp = bs_test_mkdtemp("hw");
+    char mp[1024], out[1024], a[1200], b[1200];
+    snprintf(mp, sizeof mp, "%s/models/cybsec_mlp_w2a2_ready.onnx", d);
+    snprintf(out, sizeof out, "%s/kf", tmp);
+    cJSON *j = cJSON_Parse("{" EST ", \"board\": \"Pynq-Z1\", \"target_fps\": 1000000, \"auto_fifo_depths\": false}");
+    cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "steps");
+    cJSON_AddItemToArray(st, cJSON_CreateString("step_set_fifo_depths"));
+    bs_flow_config cfg;
+    assert_int_equal(bs_flow_config_from_json(j, "test", tmp, &cfg), 0);
+    cJSON_Delete(j);
+    bs_flow_opts o = {0};
+    o.model_path = mp;
+    o.out_dir = out;
+    if (bs_flow_build(&cfg, &o)) fail_msg("%s", bs_error_msg());
+    bs_flow_config_free(&cfg);
+    /* the input FIFO depth came from FINN's FIFO simulation (38): compare without depth */
+    snprintf(a, sizeof a, "%s/intermediate_models/step_set_fifo_depths.onnx", out);
+    snprintf(b, sizeof b, "%s/models/cybsec_mlp_w2a2_hw_after_set_fifo_depths.onnx", d);
+    same_hw(a, b, 0, hw_attrs, "cybsec after set_fifo_depths");
+    static const char *const struct_attrs[] = {"MW", "MH", "ActVal", "noActivation", "binaryXnorMode",
+                                               "inputDataType", "weightDataType", "outputDataType", NULL};
+    /* notebook model: thresholds there are clipped by an older FINN; compare the step before minimize */
+    snprintf(a, sizeof a, "%s/intermediate_models/step_specialize_layers.onnx", out);
+    snprintf(b, sizeof b, "%s/models/cybsec_mlp_w2a2_hw_mvau_hls.onnx", d);
+    {
+        bs_ir_graph *x = NULL, *y = NULL;
+        assert_int_equal(bs_ir_load(a, &x), 0);
+        assert_int_equal(bs_ir_load(b, &y), 0);
+        assert_int_equal(x->nnodes, y->nnodes);
+        for (int k = 0; k < x->nnodes; k++) {
+            assert_string_equal(x->nodes[k]->op_type, y->nodes[k]->op_type);
+            for (int i = 0; struct_attrs[i]; i++) {
+                const bs_ir_attr *p = bs_ir_attr_find(x->nodes[k], struct_attrs[i]),
+                                 *q = bs_ir_attr_find(y->nodes[k], struct_attrs[i]);
+                if (p && q && !attr_equal(p, q)) fail_msg("notebook model: %s differs at node %d", struct_attrs[i], k);
+            }
+            double *va, *vb;
+            int64_t na, nb;
+            assert_int_equal(bs_ir_tensor_values(x, x->nodes[k]->inputs[1], &va, &na), 0);
+            assert_int_equal(bs_ir_tensor_values(y, y->nodes[k]->inputs[1], &vb, &nb), 0);
+            assert_int_equal(na, nb);
+            for (int64_t i = 0; i < na; i++) if (va[i] != vb[i]) fail_msg("notebook model: weights differ at node %d", k);
+        }
+        bs_ir_free(x);
+        bs_ir_free(y);
+    }
+    /* facile: the streamlined model (weights and threshold values) */
+    snprintf(mp, sizeof mp, "%s/models/facile_v3_6b.onnx", d);
+    snprintf(out, sizeof out, "%s/fac", tmp);
+    j = cJSON_Parse("{" EST ", \"board\": \"Ultra96\", \"target_fps\": 10000, \"stop_step\": \"step_streamline\"}");
+    assert_int_equal(bs_flow_config_from_json(j, "test", tmp, &cfg), 0);
+    cJSON_Delete(j);
+    o.model_path = mp;
+    o.out_dir = out;
+    if (bs_flow_build(&cfg, &o)) fail_msg("%s", bs_error_msg());
+    bs_flow_config_free(&cfg);
+    snprintf(a, sizeof a, "%s/intermediate_models/step_streamline.onnx", out);
+    snprintf(b, sizeof b, "%s/models/facile_v3_6b_after_step_streamline.onnx", d);
+    static const char *const mt_attrs[] = {"out_bias", "out_scale", "out_dtype", NULL};
+    same_hw(a, b, 0, mt_attrs, "facile streamlined");
+    bs_test_rmdir(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_cybsec), cmocka_unit_test(t_tfc_fps), cmocka_unit_test(t_tfc_fold),
-        cmocka_unit_test(t_facile_legacy),
+        cmocka_unit_test(t_facile_legacy), cmocka_unit_test(t_hw_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,9 +103,10 @@ static void test_insert_remove_replace(void **st)
     float in[4] = {1, 2, 3, 4}, before[3], after[3];
     run1(g, in, before, 3);
     /* insert Add(+1) after MatMul, i.e. before Mul (a typical rewrite) */
-    bs_ir_tensor *a = mul->inputs[0], *c = bs_ir_tensor_new(g, "add_c"), *o = bs_ir_tensor_new(g, "add_out");
     float one = 1;
-    assert_int_equal(bs_ir_tensor_set_init_f32(g, c, 0, NULL, &one), 0);
+    bs_ir_tensor *a = mul->inputs[0], *c = bs_ir_const_f32(g, "add_c", 0, NULL, &one), *o = bs_ir_tensor_new(g, "add_out");
+    assert_non_null(c);
+    assert_true(bs_ir_is_const(c));
     bs_ir_tensor *ins[2] = {a, c};
     bs_ir_node *add = bs_ir_node_add(g, "Add", "", NULL, ins, 2, &o, 1, mul);
     assert_non_null(add);
@@ -295,12 +296,49 @@ static void test_registration(void **st)
     bs_ir_free(g);
 }
 
+/* The float32 fast paths must never change a result: sums beyond 2^24
+ * quanta fall back to double accumulation (2^24 + 4 survives; a float32
+ * accumulator would return 2^24). */
+static void test_exactness_guard(void **st)
+{
+    (void)st;
+    for (int conv = 0; conv < 2; conv++) {
+        bs_ir_graph *g = bs_ir_new("guard");
+        bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *y = bs_ir_tensor_get(g, "y");
+        int64_t xd[4] = {1, 1, 1, 5}, wd_mm[2] = {5, 1}, wd_cv[4] = {1, 1, 1, 5};
+        float ones[5] = {1, 1, 1, 1, 1};
+        assert_int_equal(bs_ir_tensor_set_shape(g, x, conv ? 4 : 2, conv ? xd : xd + 2), 0);
+        assert_int_equal(bs_ir_add_input(g, x), 0);
+        bs_ir_tensor *w = bs_ir_const_f32(g, "w", conv ? 4 : 2, conv ? wd_cv : wd_mm, ones);
+        bs_ir_tensor *ins[2] = {x, w};
+        assert_non_null(bs_ir_node_add(g, conv ? "Conv" : "MatMul", "", NULL, ins, 2, &y, 1, NULL));
+        assert_int_equal(bs_ir_add_output(g, y), 0);
+        assert_int_equal(bs_ir_infer(g), 0);
+        bs_value in = {0}, out[1];
+        assert_int_equal(bs_value_alloc(&in, BS_ELEM_FLOAT, x->rank, x->dims), 0);
+        float v[5] = {16777216.0f, 1, 1, 1, 1};
+        memcpy(in.data, v, sizeof v);
+        assert_int_equal(bs_exec_graph_once(g, &in, 1, out), 0);
+        assert_true(bs_value_get(&out[0], 0) == 16777220.0);
+        /* small values take the fast path and stay exact */
+        float s[5] = {3, -2, 0.5f, 0.25f, 7};
+        memcpy(in.data, s, sizeof s);
+        bs_value_free(&out[0]);
+        assert_int_equal(bs_exec_graph_once(g, &in, 1, out), 0);
+        assert_true(bs_value_get(&out[0], 0) == 8.75);
+        bs_value_free(&out[0]);
+        bs_value_free(&in);
+        bs_ir_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_unique_names_and_rename),
         cmocka_unit_test(test_insert_remove_replace), cmocka_unit_test(test_toposort),
         cmocka_unit_test(test_attributes), cmocka_unit_test(test_registration),
+        cmocka_unit_test(test_exactness_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,6 +301,26 @@ def slice_(n, a, x, st, en, axes=None, steps=None):
     return [x[tuple(sl)]]
 
 
+def bshape(p, a, x):
+    """A per-axis parameter reshaped to broadcast along `axis` of x."""
+    if p is None:
+        return F32(0)
+    p = p.astype(F32)
+    if p.ndim == 0:
+        return p
+    ax = a.get("axis", 1) % x.ndim
+    sh = [1] * x.ndim
+    sh[ax] = -1
+    return p.reshape(sh)
+
+
+def qlinear(a, x, sc, zp):
+    dt = zp.dtype if zp is not None else np.uint8
+    info = np.iinfo(dt)
+    y = np.round(x / bshape(sc, a, x)) + (bshape(zp, a, x) if zp is not None else 0)
+    return np.clip(y, info.min, info.max).astype(dt)
+
+
 OPS = {
     ("", "Add"): bcast_op(lambda x, y: x + y), ("", "Sub"): bcast_op(lambda x, y: x - y),
     ("", "Mul"): bcast_op(lambda x, y: x * y), ("", "Div"): bcast_op(lambda x, y: x / y),
@@ -326,6 +346,10 @@ OPS = {
     ("", "Slice"): slice_,
     ("", "Softmax"): None,
     ("", "Tanh"): lambda n, a, x: [np.tanh(x)], ("", "Sigmoid"): lambda n, a, x: [(1 / (1 + np.exp(-x))).astype(F32)],
+    ("", "QuantizeLinear"): lambda n, a, x, sc, zp=None: [qlinear(a, x, sc, zp)],
+    ("", "DequantizeLinear"): lambda n, a, x, sc, zp=None: [((x.astype(F32) - (zp.astype(F32) if zp is not None else F32(0))) * sc if sc.ndim == 0 else
+                                                         (x.astype(F32) - bshape(zp, a, x)) * bshape(sc, a, x)).astype(F32)],
+    ("", "Tile"): lambda n, a, x, r: [np.tile(x, [int(v) for v in r])],
     ("qonnx.custom_op.general", "Quant"): quant,
     ("qonnx.custom_op.general", "BipolarQuant"): lambda n, a, x, s: [(np.where(x >= 0, F32(1), F32(-1)) * s).astype(F32)],
     ("qonnx.custom_op.general", "Trunc"): trunc,
@@ -378,6 +402,22 @@ def single(op, inputs, attrs_=None, domain="", inits=None, n_out=1, opset=13):
     m = helper.make_model(g, opset_imports=imports, producer_name="onnx_ref.py")
     m.ir_version = 8
     return m, [v for _, v in inputs]
+
+
+def chain_qdq(r):
+    """QCDQ: QuantizeLinear -> Clip (int8, narrowed) -> DequantizeLinear."""
+    inits = [numpy_helper.from_array(v, nm) for nm, v in [
+        ("s", np.array(0.125, dtype=F32)), ("z", np.array(0, dtype=np.int8)),
+        ("lo", np.array(-7, dtype=np.int8)), ("hi", np.array(7, dtype=np.int8))]]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+             helper.make_node("Clip", ["q", "lo", "hi"], ["c"]),
+             helper.make_node("DequantizeLinear", ["c", "s", "z"], ["y0"])]
+    x = r(4, 8)
+    g = helper.make_graph(nodes, "qcdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="onnx_ref.py")
+    m.ir_version = 8
+    return m, [x]
 
 
 def cases(rng):
@@ -434,6 +474,10 @@ def cases(rng):
     c.append(("im2col", single("Im2Col", [("x", ri(0, 9, 1, 5, 6, 3))], {"kernel_size": [3, 2], "stride": [2, 1], "pad_amount": [1, 0, 1, 1], "pad_value": 0, "input_shape": "(1, 5, 6, 3)"}, domain=Q), True))
     c.append(("quantavgpool", single("QuantAvgPool2d", [("x", ri(0, 15, 1, 2, 6, 6))], {"kernel": 2, "stride": 2, "ibits": 4, "obits": 4, "signed": 0}, domain=Q), True))
     c.append(("xnorpopcount", single("XnorPopcountMatMul", [("x", ri(0, 1, 3, 16))], domain=Q, inits=[("w", ri(0, 1, 16, 5))]), True))
+    c.append(("qdq_tensor", chain_qdq(r), False))
+    c.append(("quantizelinear_axis", single("QuantizeLinear", [("x", r(2, 3, 4) * 20)], {"axis": 1},
+                                            inits=[("s", np.array([0.5, 0.25, 1.0], dtype=F32)), ("z", np.array([1, -3, 0], dtype=np.int8))]), True))
+    c.append(("tile", single("Tile", [("x", r(2, 3))], inits=[("rep", np.array([2, 3], dtype=np.int64))]), True))
     c.append(("maxpoolnhwc", single("MaxPoolNHWC", [("x", r(1, 6, 6, 3))], {"kernel_shape": [2, 2], "strides": [2, 2]}, domain=Q), True))
     return c
 

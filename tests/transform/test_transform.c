@@ -93,6 +93,7 @@ static void flow_checked(const char *path, const char *model, int64_t target_cyc
     x.mvau_wwidth_max = 36;
     x.two_pass_relaxation = true;
     x.target_cycles = target_cycles;
+    x.create_shallow_fifos = true;
     static const char *const qonnx[] = {
         "ConvertQuantDomains", "InferShapes", "GiveUniqueParameterTensors", "FoldConstants",
         "FoldTransposeIntoQuantInit", "RemoveUnusedTensors", "RemoveStaticGraphInputs", "GiveUniqueNodeNames",
@@ -111,14 +112,16 @@ static void flow_checked(const char *path, const char *model, int64_t target_cyc
         "CollapseRepeatedMul", "MoveMulPastMaxPool", "AbsorbAddIntoMultiThreshold", "FactorOutMulSignMagnitude",
         "AbsorbMulIntoMultiThreshold", "Absorb1BitMulIntoMatMul", "Absorb1BitMulIntoConv",
         "RoundAndClipThresholds", "RemoveIdentityOps", "GiveUniqueNodeNames", "GiveReadableTensorNames",
-        "InferDataTypes", "ConvertBipolarMatMulToXnorPopcount", "Streamline", "AbsorbScalarMulAddIntoTopK",
+        "InferDataTypes", "LowerConvsToMatMul", "MakeMaxPoolNHWC", "AbsorbTransposeIntoMultiThreshold",
+        "MakeMaxPoolNHWC", "AbsorbConsecutiveTransposes", "ConvertBipolarMatMulToXnorPopcount", "Streamline", "AbsorbScalarMulAddIntoTopK",
         "InferDataLayouts", "RemoveUnusedTensors", NULL};
     static const char *const hw[] = {"InferBinaryMatrixVectorActivation", "InferQuantizedMatrixVectorActivation",
-                                     "InferLabelSelectLayer", "InferThresholdingLayer",
-                                     "AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts",
+                                     "InferLabelSelectLayer", "InferThresholdingLayer", "InferPool",
+                                     "InferConvInpGen", "RemoveCNVtoFCFlatten", "AbsorbConsecutiveTransposes", "GiveUniqueNodeNames", "InferDataLayouts",
                                      "SpecializeLayers", "InferShapes", "InferDataTypes", "SetFolding",
                                      "MinimizeWeightBitWidth", "MinimizeAccumulatorWidth",
-                                     "RoundAndClipThresholds", "InferDataTypes", "AnnotateCycles", NULL};
+                                     "RoundAndClipThresholds", "InferDataTypes", "AnnotateCycles", "InsertDWC",
+                                     "InsertFIFO", "SpecializeLayers", "GiveUniqueNodeNames", "RemoveShallowFIFOs", NULL};
     if (has_quant) apply_checked(&x, qonnx, &in, &ref, model);
     apply_checked(&x, tidy, &in, &ref, model);
     apply_checked(&x, sl, &in, &ref, model);
@@ -126,7 +129,9 @@ static void flow_checked(const char *path, const char *model, int64_t target_cyc
     /* every MatMul/MultiThreshold became a HW node */
     for (int k = 0; k < g->nnodes; k++) {
         const bs_ir_node *n = g->nodes[k];
-        assert_true(strcmp(n->op_type, "MatMul") && strcmp(n->op_type, "MultiThreshold"));
+        if (!strcmp(n->op_type, "MatMul") || !strcmp(n->op_type, "MultiThreshold") || !strcmp(n->op_type, "Im2Col") ||
+            !strcmp(n->op_type, "Conv") || !strncmp(n->op_type, "MaxPool", 7))
+            fail_msg("%s: %s left unconverted", model, bs_ir_node_desc(n));
     }
     /* a second input also agrees */
     bs_value in2 = {0}, o2 = {0};
@@ -191,6 +196,27 @@ static void t_example(void **state)
     }
 }
 
+int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir_graph **out);
+
+/* a CNV topology with channels / 8: every conv transformation checked by execution */
+static void t_example_cnv(void **state)
+{
+    (void)state;
+    static const int bits[][2] = {{2, 2}, {1, 1}};
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+        bs_ir_graph *g = NULL;
+        if (bs_flow_example_cnv_ex(bits[i][0], bits[i][1], 9 + i, 8, &g)) fail_msg("%s", bs_error_msg());
+        char *d = bs_test_mkdtemp("cnv");
+        char path[512], name[64];
+        snprintf(path, sizeof path, "%s/m.onnx", d);
+        assert_int_equal(bs_ir_save(g, path), 0);
+        bs_ir_free(g);
+        snprintf(name, sizeof name, "cnv/8 w%da%d", bits[i][0], bits[i][1]);
+        flow_checked(path, name, 2000, true);
+        bs_test_rmdir(d);
+    }
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -248,7 +274,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

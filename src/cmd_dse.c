@@ -106,8 +106,22 @@ static sqlite3 *open_db(bs_cli *cli, bs_workspace **ws)
     return *ws ? (*ws)->db : NULL;
 }
 
+/* User platforms of the workspace (<home>/platforms.json), once. */
+static int user_platforms(bs_cli *cli)
+{
+    static bool done;
+    if (done) return 0;
+    done = true;
+    char *home = cli->home ? strdup(cli->home) : bs_workspace_default_home();
+    int rc = bs_platforms_load_workspace(home);
+    free(home);
+    return rc < 0 ? bs_cli_fail(cli, rc) : 0;
+}
+
 static int load(bs_cli *cli, const dse_args *a, const char *platform, bs_workspace **ws, bs_dse_design **d)
 {
+    int urc = user_platforms(cli);
+    if (urc) return urc;
     bs_dse_opts o;
     bs_dse_opts_init(&o);
     o.platform = platform;
@@ -430,6 +444,7 @@ static int cmd_cal_add(bs_cli *cli, int argc, char **argv)
     if (rc >= 0) return rc;
     if (!a.platform) return bs_cli_usage(cli, "missing --platform");
     const bs_platform *pl;
+    if ((rc = user_platforms(cli))) return rc;
     if ((rc = bs_platform_lookup(a.platform, &pl)) < 0) return bs_cli_fail(cli, rc);
     bs_workspace *ws;
     sqlite3 *db = open_db(cli, &ws);
@@ -482,6 +497,7 @@ static int cmd_cal_fit(bs_cli *cli, int argc, char **argv)
     const char *plat = NULL;
     if (a.platform) {
         const bs_platform *pl;
+        if ((rc = user_platforms(cli))) return rc;
         if ((rc = bs_platform_lookup(a.platform, &pl)) < 0) return bs_cli_fail(cli, rc);
         plat = pl->name;
     }

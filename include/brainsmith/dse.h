@@ -91,6 +91,8 @@ typedef struct bs_dse_design {
     double max_util;
     double avail[BS_DSE_NRES];   /* usable resources: FINN guide_resources summed over SLRs */
     double budget[BS_DSE_NRES];  /* max_util * avail */
+    double slr_budget[BS_DSE_NRES];  /* max_util * the largest SLR (multi-SLR parts: a
+                                        layer must fit one SLR, as FINN floorplans) */
     bool calibrated;
     int n;
     bs_dse_node *nodes;
@@ -119,7 +121,8 @@ typedef struct bs_dse_point {
     double fps, latency_ns;
     double total[BS_DSE_NRES];   /* sums (calibrated if the design is) */
     double util[BS_DSE_NRES];    /* total / avail */
-    bool fits;                   /* every total <= budget */
+    bool fits;                   /* every total <= budget (and every layer fits one SLR) */
+    int slr_node, slr_res;       /* a layer too big for any SLR and the resource (-1: none) */
     int worst;                   /* resource with the highest total/budget */
     int64_t target_cycles;       /* SetFolding target that made it (0 = not SetFolding) */
 } bs_dse_point;

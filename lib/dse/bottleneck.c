@@ -167,19 +167,7 @@ int bs_dse_bottleneck(bs_dse_design *d, const bs_dse_point *p0, cJSON **out)
         if (!next->fits && fits_so_far) {
             bs_strbuf sb = BS_STRBUF_INIT;
             cJSON *arr = cJSON_AddArrayToObject(limit, "exceeds");
-            bool fst = true;
-            for (int r = 0; r < BS_DSE_NRES; r++) {
-                if (next->total[r] <= d->budget[r] + 1e-9) continue;
-                bs_strbuf_printf(&sb, "%s%s %.0f > %.0f (%.0f%% of %.0f)", fst ? "" : ", ", bs_dse_res_name(r),
-                                 next->total[r], d->budget[r], d->max_util * 100, d->avail[r]);
-                fst = false;
-                cJSON *e = cJSON_CreateObject();
-                cJSON_AddStringToObject(e, "resource", bs_dse_res_name(r));
-                cJSON_AddNumberToObject(e, "needed", next->total[r]);
-                cJSON_AddNumberToObject(e, "budget", d->budget[r]);
-                cJSON_AddNumberToObject(e, "available", d->avail[r]);
-                cJSON_AddItemToArray(arr, e);
-            }
+            dse_exceeded(d, next, &sb, arr);
             cJSON_AddStringToObject(limit, "kind", "resource");
             cJSON_AddNumberToObject(limit, "at_step", steps);
             cJSON_AddNumberToObject(limit, "fps_at_step", next->fps);

@@ -260,6 +260,34 @@ void dse_read_choice(const bs_knode *k, int var, bs_dse_choice *c)
     if ((s = bs_knode_get_str(k, "mem_mode"))) snprintf(c->mem_mode, sizeof c->mem_mode, "%s", s);
 }
 
+/* Which of FINN's rtl rules (finn-reference §6.6) an MVAU/VVAU breaks; the
+ * decision itself is bs_kernel_specialize's, this only names the rule. */
+static void explain_rtl(const bs_knode *a, const char *part, double wmin, char *buf, size_t n)
+{
+    int64_t noact = 0, xnor = 0;
+    bs_knode_get_int(a, "noActivation", &noact);
+    bs_knode_get_int(a, "binaryXnorMode", &xnor);
+    bs_error_clear();
+    bs_kdt w, in;
+    const char *ws = bs_knode_get_str(a, "weightDataType"), *is = bs_knode_get_str(a, "inputDataType");
+    bool mv = !strcmp(a->k->base, "MVAU");
+    if (!ws || !is || bs_kdt_parse(ws, &w) < 0 || bs_kdt_parse(is, &in) < 0) {
+        bs_error_clear();
+        snprintf(buf, n, "datatypes unknown");
+        return;
+    }
+    if (!noact) snprintf(buf, n, "thresholds are fused into the layer (noActivation=0); rtl needs standalone thresholds");
+    else if (xnor) snprintf(buf, n, "binaryXnorMode=1 (bipolar xnor-popcount) has no rtl implementation");
+    else if (!mv && !bs_part_is_versal(part)) snprintf(buf, n, "VVAU_rtl needs a Versal part (DSP58)");
+    else if (!w.is_signed) snprintf(buf, n, "weights %s are unsigned; rtl needs signed weights", w.name);
+    else if (w.bits > 8 || w.bits < 2) snprintf(buf, n, "weights %s: rtl takes 2..8-bit weights", w.name);
+    else if (in.bits > 9 || (in.bits == 9 && !in.is_signed) || in.bits < 2)
+        snprintf(buf, n, "input %s: rtl takes 2..8-bit (or signed 9-bit) inputs", in.name);
+    else if (mv && !strcmp(bs_kernel_dsp_block(part), "DSP48E1") && (wmin != wmin || wmin == w.min))
+        snprintf(buf, n, "on DSP48E1 (7-series) rtl needs narrow weights (min weight %g equals %s min)", wmin == wmin ? wmin : w.min, w.name);
+    else snprintf(buf, n, "FINN SpecializeLayers would not honour rtl");
+}
+
 static void setup_variants(bs_dse_design *d, bs_dse_node *nd, const bs_ir_node *nf, const bs_kernel *k)
 {
     nd->nvar = 0;
@@ -299,8 +327,11 @@ static void setup_variants(bs_dse_design *d, bs_dse_node *nd, const bs_ir_node *
             snprintf(nd->var_why[v], sizeof nd->var_why[v], "%s", bs_error_msg());
             bs_error_clear();
         } else if (got != nd->var[v] || fb) {
-            snprintf(nd->var_why[v], sizeof nd->var_why[v], "FINN SpecializeLayers would not honour %s (gives %s)",
-                     nd->var[v]->backend, got ? got->op_type : "?");
+            if (!strcmp(nd->var[v]->backend, "rtl") && (!strcmp(k->base, "MVAU") || !strcmp(k->base, "VVAU")))
+                explain_rtl(&abs, d->part, nd->weights_min, nd->var_why[v], sizeof nd->var_why[v]);
+            else
+                snprintf(nd->var_why[v], sizeof nd->var_why[v], "FINN SpecializeLayers would not honour %s (gives %s)",
+                         nd->var[v]->backend, got ? got->op_type : "?");
         } else {
             nd->var_legal[v] = true;
         }
@@ -411,6 +442,12 @@ int bs_dse_load(const char *path, const bs_dse_opts *o, bs_dse_design **out)
         d->avail[BS_DSE_DSP] += (double)guide[s].dsp;
     }
     for (int r = 0; r < BS_DSE_NRES; r++) d->budget[r] = d->max_util * d->avail[r];
+    for (int sl = 0; sl < plat->nslr; sl++) {
+        double v[BS_DSE_NRES] = {(double)guide[sl].lut, (double)guide[sl].bram18, (double)guide[sl].uram,
+                                 (double)guide[sl].dsp};
+        for (int r = 0; r < BS_DSE_NRES; r++)
+            if (d->max_util * v[r] > d->slr_budget[r]) d->slr_budget[r] = d->max_util * v[r];
+    }
 
     bs_ir_graph *gf = NULL, *ge = NULL, *gc = NULL;
     char *tmpdir = NULL;
@@ -495,6 +532,7 @@ bs_dse_point *bs_dse_point_new(const bs_dse_design *d)
     p->cost = calloc(n, sizeof *p->cost);
     p->res = calloc(n, sizeof *p->res);
     if (!p->c || !p->cycles || !p->cost || !p->res) { bs_dse_point_free(p); return NULL; }
+    p->slr_node = p->slr_res = -1;
     bs_dse_point_current(d, p);
     return p;
 }
@@ -525,6 +563,8 @@ void bs_dse_point_copy(bs_dse_point *dst, const bs_dse_point *src)
     memcpy(dst->util, src->util, sizeof src->util);
     dst->fits = src->fits;
     dst->worst = src->worst;
+    dst->slr_node = src->slr_node;
+    dst->slr_res = src->slr_res;
     dst->target_cycles = src->target_cycles;
 }
 
@@ -593,6 +633,16 @@ void dse_totals(const bs_dse_design *d, bs_dse_point *p)
         if (t > d->budget[r] + 1e-9) p->fits = false;
         if (f > worst) { worst = f; p->worst = r; }
     }
+    p->slr_node = p->slr_res = -1;
+    if (d->plat->nslr > 1)
+        for (int i = 0; i < d->n && p->slr_node < 0; i++)
+            for (int r = 0; r < BS_DSE_NRES; r++)
+                if (p->res[i][r] > d->slr_budget[r] + 1e-9) {
+                    p->slr_node = i;
+                    p->slr_res = r;
+                    p->fits = false;
+                    break;
+                }
 }
 
 int bs_dse_evaluate(const bs_dse_design *d, bs_dse_point *p)
@@ -693,6 +743,14 @@ cJSON *bs_dse_point_json(const bs_dse_design *d, const bs_dse_point *p)
     cJSON_AddItemToObject(o, "utilization", res_obj(p->util));
     cJSON_AddNumberToObject(o, "max_util", d->max_util);
     cJSON_AddBoolToObject(o, "fits", p->fits);
+    if (p->slr_node >= 0) {
+        bs_dse_node_name(d, p, p->slr_node, nm, sizeof nm);
+        cJSON *e = cJSON_AddObjectToObject(o, "layer_exceeds_slr");
+        cJSON_AddStringToObject(e, "node", nm);
+        cJSON_AddStringToObject(e, "resource", res_names[p->slr_res]);
+        cJSON_AddNumberToObject(e, "needed", p->res[p->slr_node][p->slr_res]);
+        cJSON_AddNumberToObject(e, "slr_budget", d->slr_budget[p->slr_res]);
+    }
     cJSON_AddStringToObject(o, "tightest_resource", res_names[p->worst]);
     return o;
 }

@@ -19,6 +19,10 @@ void dse_totals(const bs_dse_design *d, bs_dse_point *p);
  * writing PE/SIMD/parallel_window into p (and the producer SWG's SIMD for
  * depthwise layers).  *improved: the node's cycles are now < target. */
 int dse_fold_node(bs_dse_design *d, bs_dse_point *p, int i, int64_t target, bool *improved);
+/* Appends "LUT 51631 > 45220 (85% of 53200), ..." for what p exceeds (and
+ * a layer larger than one SLR); arr (may be NULL) gets one object each. */
+struct bs_strbuf;
+void dse_exceeded(const bs_dse_design *d, const bs_dse_point *p, struct bs_strbuf *sb, cJSON *arr);
 cJSON *dse_choice_json(const bs_dse_choice *c);
 double dse_cost_res(const bs_kcost *c, int r);
 

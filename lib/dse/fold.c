@@ -186,10 +186,25 @@ static cJSON *totals_json(const bs_dse_design *d, const bs_dse_point *p)
     return o;
 }
 
-/* "BRAM_18K 412 > 238 (85% of 280)" for every resource over budget. */
-static void exceeded_text(const bs_dse_design *d, const bs_dse_point *p, bs_strbuf *sb, cJSON *arr)
+/* "BRAM_18K 412 > 238 (85% of 280)" for every resource over budget, and a
+ * layer larger than one SLR. */
+void dse_exceeded(const bs_dse_design *d, const bs_dse_point *p, bs_strbuf *sb, cJSON *arr)
 {
     bool first = true;
+    if (p->slr_node >= 0) {
+        bs_strbuf_printf(sb, "layer %s %s %.0f > %.0f (%.0f%% of the largest SLR)", d->nodes[p->slr_node].name,
+                         bs_dse_res_name(p->slr_res), p->res[p->slr_node][p->slr_res], d->slr_budget[p->slr_res],
+                         d->max_util * 100);
+        first = false;
+        if (arr) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "resource", bs_dse_res_name(p->slr_res));
+            cJSON_AddStringToObject(e, "layer_exceeds_slr", d->nodes[p->slr_node].name);
+            cJSON_AddNumberToObject(e, "needed", p->res[p->slr_node][p->slr_res]);
+            cJSON_AddNumberToObject(e, "budget", d->slr_budget[p->slr_res]);
+            cJSON_AddItemToArray(arr, e);
+        }
+    }
     for (int r = 0; r < BS_DSE_NRES; r++) {
         if (p->total[r] <= d->budget[r] + 1e-9) continue;
         bs_strbuf_printf(sb, "%s%s %.0f > %.0f (%.0f%% of %.0f)", first ? "" : ", ", bs_dse_res_name(r), p->total[r],
@@ -293,7 +308,7 @@ int bs_dse_explore(bs_dse_design *d, const bs_dse_explore_opts *o, bs_dse_point 
     if (first_fail >= 0) {
         cJSON *arr = cJSON_AddArrayToObject(limit, "exceeds");
         bs_strbuf lim = BS_STRBUF_INIT;
-        exceeded_text(d, probe, &lim, arr);
+        dse_exceeded(d, probe, &lim, arr);
         cJSON_AddStringToObject(limit, "kind", "resource");
         cJSON_AddNumberToObject(limit, "next_fps", probe->fps);
         cJSON_AddStringToObject(limit, "detail", lim.buf ? lim.buf : "");
@@ -333,7 +348,7 @@ int bs_dse_explore(bs_dse_design *d, const bs_dse_explore_opts *o, bs_dse_point 
             } else {
                 bs_strbuf_printf(&msg, "target %.6g fps cannot be reached on %s within %.0f%% of the part: it needs ",
                                  o->target_fps, d->plat->name, d->max_util * 100);
-                exceeded_text(d, p, &msg, NULL);
+                dse_exceeded(d, p, &msg, NULL);
             }
             if (have_best)
                 bs_strbuf_printf(&msg, "; the highest fps that fits is %.6g (written)", best->fps);
@@ -349,7 +364,7 @@ int bs_dse_explore(bs_dse_design *d, const bs_dse_explore_opts *o, bs_dse_point 
         bs_strbuf_printf(&msg, "no folding fits %s within %.0f%%: even PE=SIMD=1 everywhere needs ", d->plat->name,
                          d->max_util * 100);
         bs_dse_point_current(d, p);
-        if (ncs && bs_dse_setfolding(d, cs[0].target, p) >= 0) exceeded_text(d, p, &msg, NULL);
+        if (ncs && bs_dse_setfolding(d, cs[0].target, p) >= 0) dse_exceeded(d, p, &msg, NULL);
     }
     if (have_best && first_fail < 0 && ncs && o->target_fps <= 0)
         bs_strbuf_printf(&msg, "; no faster SetFolding exists (a bottleneck layer is fully unfolded or its SIMD is "

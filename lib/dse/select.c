@@ -17,9 +17,40 @@
 
 typedef struct {
     bs_dse_choice c;
-    double res[BS_DSE_NRES];
+    double res[BS_DSE_NRES];   /* FINN's estimate (calibrated if asked) */
+    double obj[BS_DSE_NRES];   /* what the objective counts (LUT proxy for rtl MVAU/VVAU) */
+    bool proxy;
     bs_kcost cost;
 } opt;
+
+/* FINN estimates 0 LUT for MVAU_rtl/VVAU_rtl.  Unless a calibration fit
+ * exists for it, the objective counts the LUTs of the hls variant with
+ * resType=dsp (the same compute without LUT multipliers), so selection does
+ * not pick rtl for a missing model. */
+static void node_obj(const bs_dse_design *d, int i, const bs_dse_choice *c, const double res[BS_DSE_NRES],
+                     double obj[BS_DSE_NRES], bool *proxy)
+{
+    const bs_dse_node *nd = &d->nodes[i];
+    memcpy(obj, res, BS_DSE_NRES * sizeof *obj);
+    *proxy = false;
+    const bs_kernel *k = nd->var[c->var];
+    if (strcmp(k->op_type, "MVAU_rtl") && strcmp(k->op_type, "VVAU_rtl")) return;
+    if (d->calibrated && nd->cal[c->var][BS_DSE_LUT]) return;
+    for (int h = 0; h < nd->nvar; h++) {
+        if (strcmp(nd->var[h]->backend, "hls")) continue;
+        bs_dse_choice ch = *c;
+        ch.var = h;
+        snprintf(ch.res_type, sizeof ch.res_type, "dsp");
+        if (!bs_kernel_attr(nd->var[h], "ram_style")) ch.ram_style[0] = 0;
+        int64_t cy;
+        bs_kcost kc;
+        double r2[BS_DSE_NRES];
+        if (dse_node_cost(d, i, &ch, &cy, &kc, r2) < 0) { bs_error_clear(); return; }
+        obj[BS_DSE_LUT] = r2[BS_DSE_LUT];
+        *proxy = true;
+        return;
+    }
+}
 
 static int allowed_tokens(const bs_kattr_def *def, char out[][24], int cap)
 {
@@ -90,6 +121,7 @@ static int node_options(const bs_dse_design *d, const bs_dse_point *p, int i, op
                     int64_t cyc;
                     if (dse_node_cost(d, i, &o->c, &cyc, &o->cost, o->res) < 0) { bs_error_clear(); continue; }
                     if (cyc != p->cycles[i]) continue;
+                    node_obj(d, i, &o->c, o->res, o->obj, &o->proxy);
                     n++;
                 }
     }
@@ -134,11 +166,19 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
     opt *opts = malloc(MAXOPT * sizeof *opts);
     if (!orig || !opts) { free(orig); free(opts); return bs_error_set(BS_ENOMEM, "dse: out of memory"); }
     memcpy(orig, p->c, (size_t)d->n * sizeof *orig);
+    double (*objn)[BS_DSE_NRES] = calloc((size_t)(d->n > 0 ? d->n : 1), sizeof *objn);
+    double objt[BS_DSE_NRES] = {0};
+    if (!objn) { free(orig); free(opts); return bs_error_set(BS_ENOMEM, "dse: out of memory"); }
+    for (int i = 0; i < d->n; i++) {
+        bool px;
+        node_obj(d, i, &p->c[i], p->res[i], objn[i], &px);
+        for (int r = 0; r < BS_DSE_NRES; r++) objt[r] += objn[i][r];
+    }
     double before_max, before_sum;
-    objective(d, p->total, &before_max, &before_sum);
+    objective(d, objt, &before_max, &before_sum);
     for (int iter = 0; iter < 4 * d->n + 8; iter++) {
         double cm, cs;
-        objective(d, p->total, &cm, &cs);
+        objective(d, objt, &cm, &cs);
         int bi = -1;
         opt bo;
         double bm = cm, bsum = cs;
@@ -147,7 +187,7 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
             for (int k = 0; k < no; k++) {
                 if (same_choice(&opts[k].c, &p->c[i])) continue;
                 double t[BS_DSE_NRES];
-                for (int r = 0; r < BS_DSE_NRES; r++) t[r] = p->total[r] - p->res[i][r] + opts[k].res[r];
+                for (int r = 0; r < BS_DSE_NRES; r++) t[r] = objt[r] - objn[i][r] + opts[k].obj[r];
                 double m, s;
                 objective(d, t, &m, &s);
                 if (m < bm - 1e-12 || (fabs(m - bm) <= 1e-12 && s < bsum - 1e-9)) {
@@ -162,15 +202,17 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
         p->c[bi] = bo.c;
         p->cost[bi] = bo.cost;
         memcpy(p->res[bi], bo.res, sizeof bo.res);
+        for (int r = 0; r < BS_DSE_NRES; r++) objt[r] += bo.obj[r] - objn[bi][r];
+        memcpy(objn[bi], bo.obj, sizeof bo.obj);
         dse_totals(d, p);
     }
     rc = bs_dse_evaluate(d, p);
-    if (rc < 0 || !reasons) { free(orig); free(opts); return rc; }
+    if (rc < 0 || !reasons) { free(orig); free(opts); free(objn); return rc; }
 
     cJSON *a = cJSON_CreateArray();
     char lab[160], nm[80];
     double am, as;
-    objective(d, p->total, &am, &as);
+    objective(d, objt, &am, &as);
     for (int i = 0; i < d->n; i++) {
         const bs_dse_node *nd = &d->nodes[i];
         cJSON *e = cJSON_CreateObject();
@@ -193,8 +235,9 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
             cJSON_AddStringToObject(x, "option", lab);
             for (int r = 0; r < BS_DSE_NRES; r++) cJSON_AddNumberToObject(x, bs_dse_res_name(r), opts[k].res[r]);
             double t[BS_DSE_NRES], m, s;
-            for (int r = 0; r < BS_DSE_NRES; r++) t[r] = p->total[r] - p->res[i][r] + opts[k].res[r];
+            for (int r = 0; r < BS_DSE_NRES; r++) t[r] = objt[r] - objn[i][r] + opts[k].obj[r];
             objective(d, t, &m, &s);
+            if (opts[k].proxy) cJSON_AddNumberToObject(x, "LUT_counted", opts[k].obj[BS_DSE_LUT]);
             cJSON_AddNumberToObject(x, "design_max_util_of_budget", m);
             if (!same_choice(&opts[k].c, &p->c[i]) && m < best_alt) best_alt = m;
             cJSON_AddItemToArray(oa, x);
@@ -210,14 +253,43 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
         bs_strbuf sb = BS_STRBUF_INIT;
         if (no <= 1)
             bs_strbuf_printf(&sb, "no alternative with the same cycles");
-        else if (changed)
-            bs_strbuf_printf(&sb, "changed: the design's tightest resource goes to %.1f%% of its budget "
-                             "(best other option for this layer: %.1f%%)", am * 100, best_alt * 100);
+        else if (changed) {
+            int64_t cy;
+            bs_kcost oc;
+            double ores[BS_DSE_NRES], oobj[BS_DSE_NRES], t[BS_DSE_NRES], m0, s0;
+            bool px;
+            opt_label(d, i, &orig[i], lab, sizeof lab);
+            bs_strbuf_printf(&sb, "changed from %s:", lab);
+            if (dse_node_cost(d, i, &orig[i], &cy, &oc, ores) == 0) {
+                node_obj(d, i, &orig[i], ores, oobj, &px);
+                for (int r = 0; r < BS_DSE_NRES; r++) {
+                    double dl = p->res[i][r] - ores[r];
+                    t[r] = objt[r] - objn[i][r] + oobj[r];
+                    if (fabs(dl) > 1e-9) bs_strbuf_printf(&sb, " %s %+.0f", bs_dse_res_name(r), dl);
+                }
+                objective(d, t, &m0, &s0);
+                if (am < m0 - 1e-12)
+                    bs_strbuf_printf(&sb, "; the design's tightest resource goes from %.2f%% to %.2f%% of its budget",
+                                     m0 * 100, am * 100);
+                else
+                    bs_strbuf_printf(&sb, "; the tightest resource stays at %.1f%% of its budget, the others drop "
+                                     "(sum of utilisations %.3f -> %.3f)", am * 100, s0, as);
+            } else {
+                bs_error_clear();
+            }
+        }
         else
             bs_strbuf_printf(&sb, "kept: no option lowers the design's tightest resource (%.1f%% of budget; "
                              "best other option %.1f%%)", am * 100, best_alt * 100);
-        if (!strcmp(nd->var[p->c[i].var]->op_type, "MVAU_rtl"))
-            bs_strbuf_printf(&sb, "; note: FINN has no LUT model for MVAU_rtl (estimates 0 LUT): calibrate or --validate");
+        {
+            bool px;
+            double ob[BS_DSE_NRES];
+            node_obj(d, i, &p->c[i], p->res[i], ob, &px);
+            if (px)
+                bs_strbuf_printf(&sb, "; FINN estimates 0 LUT for %s (no model): counted as %.0f LUT (the hls variant "
+                                 "with resType=dsp) when choosing; calibrate or --validate",
+                                 nd->var[p->c[i].var]->op_type, ob[BS_DSE_LUT]);
+        }
         cJSON_AddStringToObject(e, "reason", sb.buf);
         bs_strbuf_free(&sb);
         cJSON_AddItemToArray(a, e);
@@ -229,5 +301,6 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
     *reasons = o;
     free(orig);
     free(opts);
+    free(objn);
     return 0;
 }

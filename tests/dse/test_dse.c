@@ -456,6 +456,45 @@ static void test_calib_real(void **s)
     bs_test_rmdir(dir);
 }
 
+/* Multi-SLR parts: a layer must fit one SLR (FINN floorplans layers onto
+ * SLRs), not just the device total. */
+static void test_slr(void **s)
+{
+    (void)s;
+    char *tmp = bs_test_mkdtemp("dse-slr");
+    char pf[4096], model[4096];
+    snprintf(pf, sizeof pf, "%s/platforms.json", tmp);
+    const char *txt = "{\"platforms\": [{\"name\": \"Tiny3SLR\", \"part\": \"xcu250-figd2104-2L-e\", \"family\": \"alveo\","
+                      " \"clk_ns\": 10.0, \"slr\": [{\"LUT\": 3000, \"FF\": 6000, \"BRAM_18K\": 40, \"URAM\": 0, \"DSP\": 20},"
+                      " {\"LUT\": 3000, \"FF\": 6000, \"BRAM_18K\": 40, \"URAM\": 0, \"DSP\": 20},"
+                      " {\"LUT\": 3000, \"FF\": 6000, \"BRAM_18K\": 40, \"URAM\": 0, \"DSP\": 20}]}]}";
+    assert_int_equal(bs_write_file_atomic(pf, txt, strlen(txt)), 0);
+    assert_int_equal(bs_platforms_load_file(pf), 0);
+    snprintf(model, sizeof model, "%s/finn_oracle/tfc_w2a2_fps/intermediate_models/step_specialize_layers.onnx", data());
+    bs_dse_design *d = load(model, "tiny3slr", 10.0, 36);
+    assert_true(fabs(d->slr_budget[BS_DSE_LUT] - 2550) < 1e-9);
+    assert_true(fabs(d->budget[BS_DSE_LUT] - 7650) < 1e-9);
+    bs_dse_point *p = bs_dse_point_new(d);
+    bool seen = false;
+    for (int64_t T = 2000; T > 10 && !seen; T = T * 3 / 4) {
+        assert_int_equal(bs_dse_setfolding(d, T, p), 0);
+        double mx = 0;
+        for (int i = 0; i < d->n; i++) mx = fmax(mx, p->res[i][BS_DSE_LUT]);
+        if (mx > 2550 && p->total[BS_DSE_LUT] <= 7650 && p->total[BS_DSE_BRAM] <= d->budget[BS_DSE_BRAM]) {
+            assert_false(p->fits);
+            assert_int_equal(p->slr_res, BS_DSE_LUT);
+            seen = true;
+        } else if (mx <= 2550) {
+            assert_int_equal(p->slr_node, -1);
+        }
+    }
+    assert_true(seen);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
+    bs_platforms_reset_user();
+    bs_test_rmdir(tmp);
+}
+
 static void test_refusals(void **s)
 {
     (void)s;
@@ -494,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_calib_hand),
         cmocka_unit_test(test_calib_real),
+        cmocka_unit_test(test_slr),
         cmocka_unit_test(test_refusals),
     };
     if (!bs_test_shared_data()) return 77;

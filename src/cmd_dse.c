@@ -257,7 +257,8 @@ static int cmd_generate(bs_cli *cli, int argc, char **argv)
             if (!fits || !cJSON_IsTrue(cJSON_GetObjectItem(sum, "target_reached"))) ex = ex ? ex : BS_EXIT_FAIL;
             if (!a.json) {
                 const char *w = cJSON_GetStringValue(cJSON_GetObjectItem(sum, "written"));
-                printf("%-12s %s\n", pn, cJSON_GetStringValue(cJSON_GetObjectItem(sum, "message")));
+                printf("%-12s %s%s\n", pn, d->calibrated ? "[calibrated estimates] " : "",
+                       cJSON_GetStringValue(cJSON_GetObjectItem(sum, "message")));
                 if (w) {
                     printf("%-12s   wrote %s (", "", w);
                     for (int r = 0; r < BS_DSE_NRES; r++)

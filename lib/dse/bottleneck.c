@@ -105,6 +105,7 @@ int bs_dse_bottleneck(bs_dse_design *d, const bs_dse_point *p0, cJSON **out)
     cJSON_AddNumberToObject(o, "max_util", d->max_util);
     cJSON_AddNumberToObject(o, "mvau_wwidth_max", (double)d->wwidth);
     cJSON_AddStringToObject(o, "estimates", d->calibrated ? "calibrated" : "FINN cost models");
+    if (d->calibrated) cJSON_AddItemToObject(o, "calibration", dse_calib_json(d));
     cJSON_AddNumberToObject(o, "fps", cur->fps);
     cJSON_AddNumberToObject(o, "max_cycles", (double)cur->max_cycles);
     cJSON_AddNumberToObject(o, "critical_path_cycles", (double)cur->critical_path);
@@ -240,6 +241,10 @@ char *bs_dse_bottleneck_text(const cJSON *r)
     const cJSON *bn = cJSON_GetObjectItem(r, "bottleneck"), *res = cJSON_GetObjectItem(r, "resources");
     bs_strbuf_printf(&sb, "platform %s (%s), clock %g ns, budget %.0f%% of the part, estimates: %s\n", str(r, "platform"),
                      str(r, "part"), num(r, "clk_ns"), num(r, "max_util") * 100, str(r, "estimates"));
+    const cJSON *cal;
+    cJSON_ArrayForEach(cal, cJSON_GetObjectItem(r, "calibration"))
+        bs_strbuf_printf(&sb, "  calibrated: %s %s = %.4f * FINN estimate + %.2f (n=%.0f, rmse %.1f)\n", str(cal, "kernel"),
+                         str(cal, "resource"), num(cal, "a"), num(cal, "b"), num(cal, "n"), num(cal, "rmse"));
     bs_strbuf_printf(&sb, "throughput %.1f fps (%.0f cycles/frame); bottleneck %s (%s) at %.0f cycles [",
                      num(r, "fps"), num(r, "max_cycles"), str(bn, "node"), str(bn, "op_type"), num(bn, "cycles"));
     cfg_text(&sb, cJSON_GetObjectItem(bn, "config"));

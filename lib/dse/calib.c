@@ -12,6 +12,7 @@
 #include "brainsmith/db.h"
 #include "brainsmith/error.h"
 #include "brainsmith/json.h"
+#include "brainsmith/log.h"
 #include "brainsmith/util.h"
 #include "dse_int.h"
 
@@ -392,7 +393,35 @@ int bs_dse_calib_apply(bs_dse_design *d, sqlite3 *db)
                 }
             }
     sqlite3_finalize(st);
-    d->calibrated = true;
-    (void)applied;
+    d->calibrated = applied > 0;
+    if (!applied)
+        bs_log(BS_LOG_WARN, "calibration: no fits for the kernels of this model on %s; FINN estimates used "
+               "(see `brainsmith calibrate show`)", d->plat->name);
     return 0;
+}
+
+cJSON *dse_calib_json(const bs_dse_design *d)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < d->n; i++)
+        for (int v = 0; v < d->nodes[i].nvar; v++)
+            for (int r = 0; r < BS_DSE_NRES; r++) {
+                const bs_dse_node *nd = &d->nodes[i];
+                if (!nd->cal[v][r]) continue;
+                bool dup = false;
+                const cJSON *e;
+                cJSON_ArrayForEach(e, a)
+                    dup |= !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "kernel")), nd->var[v]->op_type) &&
+                           !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "resource")), bs_dse_res_name(r));
+                if (dup) continue;
+                cJSON *f = cJSON_CreateObject();
+                cJSON_AddStringToObject(f, "kernel", nd->var[v]->op_type);
+                cJSON_AddStringToObject(f, "resource", bs_dse_res_name(r));
+                cJSON_AddNumberToObject(f, "a", nd->cal_a[v][r]);
+                cJSON_AddNumberToObject(f, "b", nd->cal_b[v][r]);
+                cJSON_AddNumberToObject(f, "n", nd->cal_n[v][r]);
+                cJSON_AddNumberToObject(f, "rmse", nd->cal_rmse[v][r]);
+                cJSON_AddItemToArray(a, f);
+            }
+    return a;
 }

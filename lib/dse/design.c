@@ -719,6 +719,7 @@ cJSON *bs_dse_point_json(const bs_dse_design *d, const bs_dse_point *p)
     if (p->target_cycles > 0) cJSON_AddNumberToObject(o, "setfolding_target_cycles", (double)p->target_cycles);
     cJSON_AddStringToObject(o, "estimates", d->calibrated ? "calibrated (FINN estimate corrected by fits; see calibrate show)"
                                                           : "FINN cost models");
+    if (d->calibrated) cJSON_AddItemToObject(o, "calibration", dse_calib_json(d));
     cJSON *layers = cJSON_AddArrayToObject(o, "layers");
     for (int i = 0; i < d->n; i++) {
         cJSON *l = cJSON_CreateObject();

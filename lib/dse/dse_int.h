@@ -23,6 +23,8 @@ int dse_fold_node(bs_dse_design *d, bs_dse_point *p, int i, int64_t target, bool
  * a layer larger than one SLR); arr (may be NULL) gets one object each. */
 struct bs_strbuf;
 void dse_exceeded(const bs_dse_design *d, const bs_dse_point *p, struct bs_strbuf *sb, cJSON *arr);
+/* The calibration fits a design uses: [{kernel, resource, a, b, n, rmse}]. */
+cJSON *dse_calib_json(const bs_dse_design *d);
 cJSON *dse_choice_json(const bs_dse_choice *c);
 double dse_cost_res(const bs_kcost *c, int r);
 

@@ -67,6 +67,8 @@ c="$data/finn_build/cnv_w4a4_pynqz1_pgreksic"
   --measured-file "$c/output_ipstitch_ooc_rtlsim/report/estimate_layer_resources_hls.json" --platform pynq-z1 --source hls > "$o"
 grep -q '^added [0-9]* calibration points for Pynq-Z1' "$o"
 "$bin" calibrate add --kernel MVAU_hls --platform pynq-z2 --resource LUT --estimate 1000 --measured 1100 > "$o"
+"$bin" calibrate add --kernel MVAU_hls --platform pynq-z1 --resource LUT --estimate 1000 --measured 1100 > "$o"
+"$bin" calibrate add --kernel MVAU_hls --platform pynq-z1 --resource LUT --estimate 2000 --measured 2300 > "$o"
 "$bin" calibrate fit > "$o"
 grep -q '^StreamingFCLayer_Batch .*Pynq-Z1 .*LUT .*linear' "$o"
 grep -q 'needs >= 2 points' "$o"
@@ -74,6 +76,11 @@ grep -q 'needs >= 2 points' "$o"
 grep -q '"fits"' "$o"
 "$bin" bottleneck "$tmp/cy" --platform pynq-z1 --calibrated > "$o"
 grep -q 'estimates: calibrated' "$o"
+grep -q 'calibrated: MVAU_hls LUT = 1.2000 \* FINN estimate + -100.00 (n=2' "$o"
+# no fits for the platform: said, and FINN's numbers used
+"$bin" bottleneck "$tmp/cy" --platform zcu104 --calibrated > "$o" 2> "$tmp/err"
+grep -q 'estimates: FINN cost models' "$o"
+grep -q 'no fits' "$tmp/err"
 
 # refusals
 set +e

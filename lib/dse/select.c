@@ -14,6 +14,7 @@
 #include "dse_int.h"
 
 #define MAXOPT 48
+#define MIN_GAIN 1e-3
 
 typedef struct {
     bs_dse_choice c;
@@ -190,7 +191,9 @@ int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons)
                 for (int r = 0; r < BS_DSE_NRES; r++) t[r] = objt[r] - objn[i][r] + opts[k].obj[r];
                 double m, s;
                 objective(d, t, &m, &s);
-                if (m < bm - 1e-12 || (fabs(m - bm) <= 1e-12 && s < bsum - 1e-9)) {
+                /* a move must pay: 0.1 point of the budget on the tightest
+                 * resource, or (tightest unchanged) on the sum */
+                if (m < bm - MIN_GAIN || (fabs(m - bm) <= 1e-12 && s < bsum - MIN_GAIN)) {
                     bm = m;
                     bsum = s;
                     bi = i;

@@ -53,6 +53,14 @@ grep -q '"kind": "structural"' "$o"
 "$bin" bottleneck "$tfc" --platform ice40-up5k --mvau-wwidth-max 10000 > "$o"
 grep -q 'unfolding stops at step .*LUT' "$o"
 
+# the BLS MLP (2025 Brevitas, w3a3) on ZCU104 at 2 ns, as its real build
+"$bin" bottleneck "$data/models/bls_mlp_wb3_ab3_prune0.9_datelbr.onnx" --platform zcu104 --clk 2 > "$o"
+grep -q '^throughput .* fps .*; bottleneck ' "$o"
+"$bin" config generate "$data/models/bls_mlp_wb3_ab3_prune0.9_datelbr.onnx" --platforms zcu104,kv260 --clk 2 \
+  --target-fps 10000000 --out "$tmp/bls" > "$o"
+grep -q '^kv260 .*target 1e+07 fps reached' "$o"
+grep -q '"synth_clk_period_ns": 2.0' "$tmp/bls/zcu104/dataflow_build_config.json"
+
 # selection with --validate
 "$bin" select "$data/finn_oracle/cybsec/intermediate_models/step_specialize_layers.onnx" --platform pynq-z2 \
   --target-fps 1000000 --validate > "$o"

@@ -137,6 +137,31 @@ static void test_build_dir(void **s)
     bs_dse_free(d);
 }
 
+/* A FINN v0.6 HW model (legacy StreamingFCLayer_Batch ops, 200 ns clock):
+ * its current folding evaluates to the v0.6 build's reports. */
+static void test_legacy_facile(void **s)
+{
+    (void)s;
+    char model[4096], rep[4096];
+    snprintf(model, sizeof model, "%s/models/facile_v3_6b_after_step_generate_estimate_reports.onnx", data());
+    snprintf(rep, sizeof rep, "%s/finn_build/facile_v3_6b_ultra96_kf7lsu/output_estimates_only", data());
+    bs_dse_design *d = load(model, "ultra96", 200.0, 36);
+    bs_dse_point *p = bs_dse_point_new(d);
+    assert_int_equal(bs_dse_evaluate(d, p), 0);
+    cJSON *res = jload(rep, "report/estimate_layer_resources.json"), *perf = jload(rep, "report/estimate_network_performance.json");
+    const cJSON *tot = cJSON_GetObjectItem(res, "total");
+    assert_true(fabs(p->total[BS_DSE_LUT] - num(tot, "LUT")) < 1e-6);
+    assert_true(fabs(p->total[BS_DSE_BRAM] - num(tot, "BRAM_18K")) < 1e-6);
+    assert_int_equal(p->max_cycles, (int64_t)num(perf, "max_cycles"));
+    assert_int_equal(p->critical_path, (int64_t)num(perf, "critical_path_cycles"));
+    assert_string_equal(d->nodes[p->max_node].name, cJSON_GetStringValue(cJSON_GetObjectItem(perf, "max_cycles_node_name")));
+    assert_true(fabs(p->latency_ns - num(perf, "estimated_latency_ns")) < 1e-6);
+    cJSON_Delete(res);
+    cJSON_Delete(perf);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
+}
+
 /* A resource limit: TFC on the iCE40 UP5K runs out of LUTs; the step that
  * stops really exceeds the budget and the reachable fps fits. */
 static void test_bottleneck_resource(void **s)
@@ -524,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_oracle_cybsec),
         cmocka_unit_test(test_oracle_tfc),
         cmocka_unit_test(test_build_dir),
+        cmocka_unit_test(test_legacy_facile),
         cmocka_unit_test(test_bottleneck_resource),
         cmocka_unit_test(test_cnv_matches_graph_setfolding),
         cmocka_unit_test(test_generate_pynq),

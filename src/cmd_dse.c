@@ -303,54 +303,37 @@ static const char select_usage[] =
     "The folding is the model's, or FINN's SetFolding for --target-fps.  Prints\n"
     "per layer the options with their FINN estimates and the reason for the choice.\n"
     "--out DIR writes the result as a FINN config directory (as config generate).\n"
-    "--validate asks the orchestrator to confirm the choice with a real build of\n"
-    "the affected layers when a hardware backend is available; without one it\n"
-    "prints exactly what it would run.\n";
+    "--validate writes the choice to --out DIR (default select_validate) and builds\n"
+    "it through the workspace orchestrator with brainsmith's flow: every layer's\n"
+    "estimate report must equal the selection's numbers; when the synthesis steps\n"
+    "run natively (a hardware backend) the per-layer post-synthesis resources are\n"
+    "stored as calibration points, otherwise the synthesis command is printed.\n"
+    "Needs a model file (not a build directory).\n";
 
-/* What --validate runs: one out-of-context build of the changed layers. */
-static int validate_plan(bs_cli *cli, const dse_args *a, const bs_dse_design *d, const bs_dse_point *p, cJSON *out)
+/* --validate: the selection is built through the orchestrator (see
+ * bs_dse_validate); what synthesis would add is printed as a command. */
+static int run_validate(bs_cli *cli, const dse_args *a, bs_workspace **ws, const bs_dse_design *d, const bs_dse_point *p,
+                        cJSON *out)
 {
-    cJSON *v = cJSON_AddObjectToObject(out, "validate");
-    cJSON *layers = cJSON_AddArrayToObject(v, "layers");
-    char nm[80];
-    for (int i = 0; i < d->n; i++) {
-        const bs_dse_choice *c = &p->c[i];
-        const bs_dse_choice *m = (const bs_dse_choice *)&d->nodes[i].cur;
-        if (c->var == m->var && !strcmp(c->ram_style, m->ram_style) && !strcmp(c->res_type, m->res_type) &&
-            !strcmp(c->mem_mode, m->mem_mode))
-            continue;
-        bs_dse_node_name(d, p, i, nm, sizeof nm);
-        cJSON_AddItemToArray(layers, cJSON_CreateString(nm));
-    }
-    const bs_step_def *synth = bs_step_find("step_out_of_context_synthesis");
-    bool backend = synth && synth->fn;
-    cJSON_AddBoolToObject(v, "backend_available", backend);
+    if (!*ws && !(*ws = bs_cli_open_ws(cli, true))) return BS_EXIT_FAIL;
+    char *exe = realpath("/proc/self/exe", NULL);
     const char *dir = a->out ? a->out : "select_validate";
-    cJSON *argvj = cJSON_AddArrayToObject(v, "would_run");
-    const char *args[] = {cli->prog ? cli->prog : "brainsmith", "build", "<dir>/model.onnx", "--config",
-                          "<dir>/dataflow_build_config.json", "--steps",
+    cJSON *v = NULL;
+    int rc = exe ? bs_dse_validate(*ws, d, p, dir, exe, &v) : bs_error_set(BS_EIO, "cannot resolve /proc/self/exe");
+    free(exe);
+    if (rc < 0) return bs_cli_fail(cli, rc);
+    cJSON *argvj = cJSON_AddArrayToObject(v, "synthesis_command");
+    char cfg[4200], model[4200];
+    snprintf(cfg, sizeof cfg, "%s/dataflow_build_config.json", dir);
+    snprintf(model, sizeof model, "%s/model.onnx", dir);
+    const char *args[] = {cli->prog ? cli->prog : "brainsmith", "build", model, "--config", cfg, "--steps",
+                          "step_qonnx_to_finn,step_tidy_up,step_streamline,step_convert_to_hw,"
                           "step_create_dataflow_partition,step_specialize_layers,step_apply_folding_config,"
                           "step_minimize_bit_width,step_generate_estimate_reports,step_hw_codegen,step_hw_ipgen,"
                           "step_out_of_context_synthesis",
                           NULL};
-    for (int k = 0; args[k]; k++) {
-        char buf[512];
-        const char *s = args[k];
-        if (!strncmp(s, "<dir>", 5)) { snprintf(buf, sizeof buf, "%s%s", dir, s + 5); s = buf; }
-        cJSON_AddItemToArray(argvj, cJSON_CreateString(s));
-    }
-    cJSON_AddStringToObject(v, "then", "brainsmith calibrate add <build_dir> --platform P (per-layer post_synth_resources.json "
-                                       "vs estimate_layer_resources.json) and compare the changed layers");
-    if (!backend) {
-        const char *why = synth && synth->backend ? synth->backend : "a synthesis backend";
-        bs_strbuf sb = BS_STRBUF_INIT;
-        bs_strbuf_printf(&sb, "not run: step_out_of_context_synthesis needs %s, which this brainsmith cannot drive "
-                         "(the open-tool backend is being written on branch rtl)", why);
-        cJSON_AddStringToObject(v, "status", sb.buf);
-        bs_strbuf_free(&sb);
-    } else {
-        cJSON_AddStringToObject(v, "status", "backend available: submit with the command above");
-    }
+    for (int k = 0; args[k]; k++) cJSON_AddItemToArray(argvj, cJSON_CreateString(args[k]));
+    cJSON_AddItemToObject(out, "validate", v);
     return 0;
 }
 
@@ -382,8 +365,8 @@ static int cmd_select(bs_cli *cli, int argc, char **argv)
         cJSON_AddStringToObject(o, "platform", d->plat->name);
         cJSON_AddItemToObject(o, "selection", reasons);
         cJSON_AddItemToObject(o, "design", bs_dse_point_json(d, p));
-        if (a.validate) validate_plan(cli, &a, d, p, o);
-        if (a.out && (rc = bs_dse_write_config(d, p, NULL, a.out)) < 0) ex = bs_cli_fail(cli, rc);
+        if (a.validate) ex = run_validate(cli, &a, &ws, d, p, o);
+        else if (a.out && (rc = bs_dse_write_config(d, p, NULL, a.out)) < 0) ex = bs_cli_fail(cli, rc);
         if (!ex) {
             if (a.json) print_json(o);
             else {
@@ -409,10 +392,17 @@ static int cmd_select(bs_cli *cli, int argc, char **argv)
                 printf("; %s\n", p->fits ? "fits" : "DOES NOT FIT the budget");
                 const cJSON *v = cJSON_GetObjectItem(o, "validate");
                 if (v) {
-                    printf("validate: %s\n  would run:", cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")));
-                    cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "would_run")) printf(" %s", e->valuestring);
-                    printf("\n  then: %s\n  changed layers:", cJSON_GetStringValue(cJSON_GetObjectItem(v, "then")));
-                    cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "layers")) printf(" %s", e->valuestring);
+                    printf("validate: build %s (tasks", cJSON_GetStringValue(cJSON_GetObjectItem(v, "build_id")));
+                    cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "tasks")) printf(" %.0f", e->valuedouble);
+                    printf(") in %s\n  %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(v, "output_dir")),
+                           cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")));
+                    cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "layers"))
+                        if (!cJSON_IsTrue(cJSON_GetObjectItem(e, "estimate_matches")))
+                            printf("  %s: the flow's estimate differs from the selection%s\n",
+                                   cJSON_GetStringValue(cJSON_GetObjectItem(e, "node")),
+                                   cJSON_IsTrue(cJSON_GetObjectItem(e, "changed")) ? " (changed layer)" : "");
+                    printf("  synthesis would run:");
+                    cJSON_ArrayForEach(e, cJSON_GetObjectItem(v, "synthesis_command")) printf(" %s", e->valuestring);
                     printf("\n");
                 }
             }

@@ -163,6 +163,18 @@ char *bs_dse_bottleneck_text(const cJSON *r);
  * considered with their costs and why the choice was made. */
 int bs_dse_select(const bs_dse_design *d, bs_dse_point *p, cJSON **reasons);
 
+/* Confirms a selection with a build through the workspace orchestrator:
+ * writes p as a config directory in dir, builds it with brainsmith's flow as
+ * orchestrated tasks (exe = the brainsmith binary the tasks run), compares
+ * every layer's estimate report with p (FINN numbers) and, when the
+ * synthesis steps run natively, stores the per-layer post-synthesis
+ * resources as calibration points.  *out: {build_id, tasks, build_ok,
+ * layers: [{node, changed, estimate_matches}], estimates_match, status}.
+ * A build directory design is refused (the model is needed). */
+typedef struct bs_workspace bs_workspace;
+int bs_dse_validate(bs_workspace *ws, const bs_dse_design *d, const bs_dse_point *p, const char *dir, const char *exe,
+                    cJSON **out);
+
 /* ---- configuration generation ---- */
 typedef struct bs_dse_explore_opts {
     double target_fps;           /* 0: the highest fps that fits */

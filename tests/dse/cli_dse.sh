@@ -62,10 +62,11 @@ grep -q '^kv260 .*target 1e+07 fps reached' "$o"
 grep -q '"synth_clk_period_ns": 2.0' "$tmp/bls/zcu104/dataflow_build_config.json"
 
 # selection with --validate
-"$bin" select "$data/finn_oracle/cybsec/intermediate_models/step_specialize_layers.onnx" --platform pynq-z2 \
-  --target-fps 1000000 --validate > "$o"
-grep -q 'validate: not run' "$o"
-grep -q 'would run: .* build .*step_out_of_context_synthesis' "$o"
+"$bin" select "$tfc" --platform zcu104 --validate --out "$tmp/sel" > "$o"
+grep -q 'native flow reproduces the selection.s estimates for every layer' "$o"
+grep -q 'synthesis would run: .* build .*step_out_of_context_synthesis' "$o"
+[ -s "$tmp/sel/validate_build/report/estimate_layer_resources.json" ]
+"$bin" status > /dev/null
 "$bin" select "$data/finn_oracle/cybsec/intermediate_models/step_specialize_layers.onnx" --platform pynq-z2 --json > "$o"
 grep -q '"max_util_of_budget_after"' "$o"
 

@@ -23,6 +23,7 @@
 #include "brainsmith/ir.h"
 #include "brainsmith/json.h"
 #include "brainsmith/transform.h"
+#include "brainsmith/workspace.h"
 
 static const char *data(void)
 {
@@ -366,6 +367,55 @@ static void test_select(void **s)
     bs_test_rmdir(tmp);
 }
 
+/* --validate: the selection is built through the orchestrator and the
+ * flow's estimate of every layer equals the selection's. */
+static void test_validate(void **s)
+{
+    (void)s;
+    const char *exe = getenv("BS_BIN");
+    if (!exe || access(exe, X_OK) != 0) { print_message("no BS_BIN: skipping\n"); skip(); }
+    char model[4096];
+    snprintf(model, sizeof model, "%s/models/tfc_w2a2_qonnx.onnx", data());
+    char *tmp = bs_test_mkdtemp("dse-val");
+    char home[4200], dir[4200];
+    snprintf(home, sizeof home, "%s/home", tmp);
+    snprintf(dir, sizeof dir, "%s/sel", tmp);
+    bs_workspace *ws;
+    assert_int_equal(bs_workspace_open(home, true, &ws), 0);
+    bs_dse_design *d = load(model, "zcu104", 10.0, 36);
+    bs_dse_point *p = bs_dse_point_new(d);
+    assert_int_equal(bs_dse_evaluate(d, p), 0);
+    assert_int_equal(bs_dse_select(d, p, NULL), 0);
+    bool any = false;
+    for (int i = 0; i < d->n; i++) any |= strcmp(p->c[i].ram_style, d->nodes[i].cur.ram_style) != 0;
+    assert_true(any);   /* ram_style auto -> distributed on small MVAUs */
+    cJSON *v = NULL;
+    int rc = bs_dse_validate(ws, d, p, dir, exe, &v);
+    if (rc < 0) print_message("validate: %s\n", bs_error_msg());
+    assert_int_equal(rc, 0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "build_ok")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(v, "estimates_match")));
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(v, "tasks")) >= 1);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(v, "layers")), d->n);
+    bs_build_info b;
+    assert_int_equal(bs_build_get(ws, cJSON_GetStringValue(cJSON_GetObjectItem(v, "build_id")), &b), 0);
+    assert_string_equal(b.state, "succeeded");
+    bs_build_info_free(&b);
+    cJSON_Delete(v);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
+    /* a build directory cannot be rebuilt */
+    char bd[4096];
+    snprintf(bd, sizeof bd, "%s/finn_oracle/cybsec", data());
+    d = load(bd, "pynq-z1", 0, 80);
+    p = bs_dse_point_new(d);
+    assert_int_equal(bs_dse_validate(ws, d, p, dir, exe, &v), BS_EINVAL);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
+    bs_workspace_close(ws);
+    bs_test_rmdir(tmp);
+}
+
 /* ---- calibration ---- */
 
 static sqlite3 *tmpdb(char **dir)
@@ -557,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_generate_ice40),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_select),
+        cmocka_unit_test(test_validate),
         cmocka_unit_test(test_calib_hand),
         cmocka_unit_test(test_calib_real),
         cmocka_unit_test(test_slr),

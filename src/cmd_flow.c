@@ -35,6 +35,8 @@ static const char build_usage[] =
     "         [--board B | --part P] [--clk NS] [--target-fps F | --folding F.json]\n"
     "         [--steps estimate|all|step_a,step_b,...] [--start STEP] [--stop STEP]\n"
     "         [--output DIR] [--local] [--retries N] [--json]\n\n"
+    "MODEL may be a directory holding model.onnx and dataflow_build_config.json\n"
+    "(FINN's `python -m finn.builder.build_dataflow DIR`).\n\n"
     "Runs FINN's build flow natively and writes FINN's output directory:\n"
     "intermediate_models/<step>.onnx, report/*.json, time_per_step.json,\n"
     "build_dataflow.log, auto_folding_config.json, template_specialize_layers_config.json.\n"
@@ -94,6 +96,16 @@ static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const c
     }
     (void)usage;
     if (!a->model) return bs_cli_usage(cli, "missing MODEL");
+    if (bs_is_dir(a->model)) {
+        /* FINN's build_dataflow_directory: DIR/model.onnx + DIR/dataflow_build_config.json */
+        static char mpath[4096], cpath[4096];
+        snprintf(mpath, sizeof mpath, "%s/model.onnx", a->model);
+        snprintf(cpath, sizeof cpath, "%s/dataflow_build_config.json", a->model);
+        if (!bs_path_exists(mpath) || (!a->config && !bs_path_exists(cpath)))
+            return bs_cli_usage(cli, "%s: a build directory needs model.onnx and dataflow_build_config.json", a->model);
+        a->model = mpath;
+        if (!a->config) a->config = cpath;
+    }
     if (a->board && a->part) return bs_cli_usage(cli, "--board and --part are exclusive");
     if (a->has_fps && a->folding) return bs_cli_usage(cli, "--target-fps and --folding are exclusive");
     return -1;

@@ -9,8 +9,10 @@
  * value of the wrong type or outside an enum is refused naming the field.
  * brainsmith adds one optional key, "brainsmith_user_steps", mapping a step
  * name to an external command (argv vector; "{in}" and "{out}" stand for the
- * input and output model paths, "{output_dir}" for the output directory), so
- * a custom "steps" list can mix FINN steps and user tools.
+ * input and output model paths, "{output_dir}" for the output directory) or
+ * to {"transforms": [names from `brainsmith transforms`]} (the counterpart
+ * of a FINN custom step function), so a custom "steps" list can mix FINN
+ * steps, transformation sequences and user tools.
  *
  * The driver follows build_dataflow_cfg (§1.3-1.5): the step list is the
  * config's "steps" or the default list, sliced by start_step/stop_step
@@ -47,8 +49,10 @@ enum {
 
 typedef struct bs_user_step {
     char *name;
-    char **argv;          /* NULL-terminated */
+    char **argv;          /* NULL-terminated (external command), or NULL */
     int argc;
+    char **transforms;    /* NULL-terminated transformation names, or NULL */
+    int ntransforms;
 } bs_user_step;
 
 typedef struct bs_flow_config {
@@ -140,6 +144,9 @@ typedef struct bs_step_def {
 } bs_step_def;
 
 const bs_step_def *bs_step_find(const char *name);
+/* True when brainsmith runs the step natively under this config (user
+ * steps included; step_set_fifo_depths only with auto_fifo_depths=false). */
+bool bs_flow_step_native(const bs_flow_config *cfg, const char *name);
 int bs_step_count(void);
 const bs_step_def *bs_step_at(int i);
 /* FINN dev-2025 default_build_dataflow_steps (20) and

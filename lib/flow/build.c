@@ -19,6 +19,7 @@
 #include "brainsmith/json.h"
 #include "brainsmith/log.h"
 #include "brainsmith/proc.h"
+#include "brainsmith/transform.h"
 #include "brainsmith/util.h"
 #include "flow_int.h"
 
@@ -222,6 +223,18 @@ static void emit(bs_flow_ctx *ctx, const char *kind, cJSON *payload)
  * substituted (output appended to the build log), load {out}. */
 static int run_user_step(bs_flow_ctx *ctx, const bs_user_step *u)
 {
+    if (u->transforms) {
+        /* a transformation sequence (FINN custom step function) */
+        bs_xform_ctx x = {0};
+        x.g = ctx->g;
+        x.fpga_part = ctx->part;
+        x.max_multithreshold_bit_width = ctx->cfg->max_multithreshold_bit_width;
+        x.mvau_wwidth_max = ctx->cfg->mvau_wwidth_max;
+        x.two_pass_relaxation = ctx->cfg->folding_two_pass_relaxation;
+        x.bus = ctx->bus;
+        x.build_id = ctx->build_id;
+        return bs_xform_apply_list(&x, (const char *const *)u->transforms);
+    }
     int rc = 0;
     char *im = bs_path_join(ctx->out_dir, "intermediate_models");
     bs_strbuf in = BS_STRBUF_INIT, out = BS_STRBUF_INIT;

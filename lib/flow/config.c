@@ -14,6 +14,7 @@
 #include "brainsmith/flow.h"
 #include "brainsmith/json.h"
 #include "brainsmith/log.h"
+#include "brainsmith/transform.h"
 #include "brainsmith/util.h"
 
 typedef enum {
@@ -142,6 +143,8 @@ void bs_flow_config_free(bs_flow_config *c)
         free(c->user_steps[i].name);
         for (int k = 0; k < c->user_steps[i].argc; k++) free(c->user_steps[i].argv[k]);
         free(c->user_steps[i].argv);
+        for (int k = 0; k < c->user_steps[i].ntransforms; k++) free(c->user_steps[i].transforms[k]);
+        free(c->user_steps[i].transforms);
     }
     free(c->user_steps);
     free(c->base_dir);
@@ -195,9 +198,31 @@ static int parse_user_steps(const cJSON *v, const char *what, bs_flow_config *c)
     if (!c->user_steps) return bs_error_set(BS_ENOMEM, "user steps");
     const cJSON *e;
     cJSON_ArrayForEach(e, v) {
+        const cJSON *tl = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "transforms") : NULL;
+        if (tl) {
+            if (bs_step_find(e->string))
+                return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': '%s' is a built-in step name",
+                                    what, e->string);
+            if (!cJSON_IsArray(tl) || cJSON_GetArraySize(tl) < 1)
+                return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': step '%s': \"transforms\" must be a "
+                                    "non-empty list", what, e->string);
+            bs_user_step *u = &c->user_steps[c->nuser_steps++];
+            u->name = strdup(e->string);
+            u->transforms = calloc((size_t)cJSON_GetArraySize(tl) + 1, sizeof *u->transforms);
+            if (!u->name || !u->transforms) return bs_error_set(BS_ENOMEM, "user steps");
+            const cJSON *a;
+            cJSON_ArrayForEach(a, tl) {
+                if (!cJSON_IsString(a) || !bs_xform_find(a->valuestring))
+                    return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': step '%s': unknown transformation '%s' "
+                                        "(see `brainsmith transforms`)", what, e->string,
+                                        cJSON_IsString(a) ? a->valuestring : "?");
+                u->transforms[u->ntransforms++] = strdup(a->valuestring);
+            }
+            continue;
+        }
         if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) < 1)
-            return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': step '%s': expected a non-empty argv list",
-                                what, e->string);
+            return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': step '%s': expected a non-empty argv list "
+                                "or {\"transforms\": [...]}", what, e->string);
         if (bs_step_find(e->string))
             return bs_error_set(BS_EINVAL, "%s: field 'brainsmith_user_steps': '%s' is a built-in step name",
                                 what, e->string);

@@ -171,6 +171,111 @@ static int ex_identity(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *con
     return 0;
 }
 
+static bs_value *out_shaped(bs_exec_ctx *cx, const bs_ir_node *n, int i, const bs_value *like)
+{
+    const bs_ir_tensor *o = n->outputs[i];
+    return o->rank >= 0 ? bs_exec_out(cx, i, BS_ELEM_FLOAT, o->rank, o->dims) : bs_exec_out_like(cx, i, BS_ELEM_FLOAT, like);
+}
+
+/* VVAU: depthwise dot products over Im2Col windows ((kh, kw, C) order). */
+static int ex_vvau(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t C = bs_ir_attr_int(n, "Channels", 0), K = 1;
+    const int64_t *kd;
+    int nk;
+    if (bs_ir_attr_get_ints(n, "Kernel", &kd, &nk) == 0) for (int i = 0; i < nk; i++) K *= kd[i];
+    if (!in[0] || !in[1] || C <= 0 || in[1]->numel != C * K || in[0]->numel % (C * K))
+        return bs_error_set(BS_EINVAL, "%s: VVAU sizes", bs_ir_node_desc(n));
+    int64_t px = in[0]->numel / (C * K);
+    double *acc = malloc(sizeof(double) * (size_t)(px * C));
+    if (!acc) return bs_error_set(BS_ENOMEM, "VVAU");
+    for (int64_t p = 0; p < px; p++)
+        for (int64_t c = 0; c < C; c++) {
+            double s = 0;
+            for (int64_t q = 0; q < K; q++) s += bs_value_get(in[0], (p * K + q) * C + c) * bs_value_get(in[1], c * K + q);
+            acc[p * C + c] = s;
+        }
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    if (bs_ir_attr_int(n, "noActivation", 0) == 0 && nin > 2 && in[2]) {
+        bool ob = !strcmp(bs_ir_attr_str(n, "outputDataType", ""), "BIPOLAR");
+        mt_rows(acc, px, C, in[2], ob ? 2 : 1, ob ? -1 : (double)bs_ir_attr_int(n, "ActVal", 0), o);
+    } else {
+        for (int64_t i = 0; i < px * C; i++) bs_value_set(o, i, acc[i]);
+    }
+    free(acc);
+    return 0;
+}
+
+/* FMPadding: zero padding of an NHWC image, Padding = [top, left, bottom, right]. */
+static int ex_fmpadding(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    const int64_t *im, *pd;
+    int ni, np;
+    if (bs_ir_attr_get_ints(n, "ImgDim", &im, &ni) || bs_ir_attr_get_ints(n, "Padding", &pd, &np) || ni != 2 || np != 4)
+        return bs_error_set(BS_EINVAL, "%s: FMPadding attributes", bs_ir_node_desc(n));
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0), H = im[0], W = im[1];
+    int64_t OH = H + pd[0] + pd[2], OW = W + pd[1] + pd[3];
+    if (!in[0] || in[0]->numel != H * W * C) return bs_error_set(BS_EINVAL, "%s: FMPadding input size", bs_ir_node_desc(n));
+    int64_t dims[4] = {1, OH, OW, C};
+    bs_value *o = bs_exec_out(cx, 0, BS_ELEM_FLOAT, 4, dims);
+    for (int64_t i = 0; i < o->numel; i++) bs_value_set(o, i, 0);
+    for (int64_t y = 0; y < H; y++)
+        for (int64_t x = 0; x < W; x++)
+            for (int64_t c = 0; c < C; c++)
+                bs_value_set(o, ((y + pd[0]) * OW + x + pd[1]) * C + c, bs_value_get(in[0], (y * W + x) * C + c));
+    return 0;
+}
+
+static int ex_addstreams(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    if (nin < 2 || !in[0] || !in[1] || in[0]->numel != in[1]->numel)
+        return bs_error_set(BS_EINVAL, "%s: AddStreams inputs differ in size", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    for (int64_t i = 0; i < o->numel; i++) bs_value_set(o, i, bs_value_get(in[0], i) + bs_value_get(in[1], i));
+    return 0;
+}
+
+static int ex_duplicate(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    for (int k = 0; k < n->noutputs; k++) {
+        bs_value *o = out_shaped(cx, n, k, in[0]);
+        for (int64_t i = 0; i < o->numel; i++) bs_value_set(o, i, bs_value_get(in[0], i));
+    }
+    return 0;
+}
+
+static int ex_channelwise(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0);
+    const char *f = bs_ir_attr_str(n, "Func", "cmp_le");
+    if (nin < 2 || !in[1] || C <= 0 || in[0]->numel % C || in[1]->numel != C)
+        return bs_error_set(BS_EINVAL, "%s: ChannelwiseOp sizes", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    for (int64_t i = 0; i < o->numel; i++) {
+        double a = bs_value_get(in[0], i), p = bs_value_get(in[1], i % C), r;
+        if (!strcmp(f, "add")) r = a + p;
+        else if (!strcmp(f, "mul")) r = a * p;
+        else if (!strcmp(f, "cmp_le")) r = a <= p;
+        else r = a >= p;
+        bs_value_set(o, i, r);
+    }
+    return 0;
+}
+
+static int ex_globalaccpool(bs_exec_ctx *cx, const bs_ir_node *n, const bs_value *const *in, int nin)
+{
+    int64_t C = bs_ir_attr_int(n, "NumChannels", 0);
+    if (!in[0] || C <= 0 || in[0]->numel % C) return bs_error_set(BS_EINVAL, "%s: GlobalAccPool sizes", bs_ir_node_desc(n));
+    bs_value *o = out_shaped(cx, n, 0, in[0]);
+    if (o->numel != C) return bs_error_set(BS_EINVAL, "%s: GlobalAccPool output size", bs_ir_node_desc(n));
+    for (int64_t c = 0; c < C; c++) {
+        double s = 0;
+        for (int64_t i = c; i < in[0]->numel; i += C) s += bs_value_get(in[0], i);
+        bs_value_set(o, c, s);
+    }
+    return 0;
+}
+
 /* StreamingDataflowPartition: runs the in-memory child model. */
 static const bs_ir_graph *sdp_child;
 
@@ -204,6 +309,12 @@ static const bs_exec_op hw_ops[] = {
     {BS_DOMAIN_FPGADATAFLOW, "ConvolutionInputGenerator", ex_swg, "sliding-window generator (Im2Col semantics)"},
     {BS_DOMAIN_FPGADATAFLOW, "Pool", ex_pool, "max pooling over Im2Col windows"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingFIFO", ex_identity, "FIFO: identity on values"},
+    {BS_DOMAIN_FPGADATAFLOW, "FMPadding", ex_fmpadding, "zero padding (NHWC)"},
+    {BS_DOMAIN_FPGADATAFLOW, "VVAU", ex_vvau, "depthwise vector-vector unit"},
+    {BS_DOMAIN_FPGADATAFLOW, "AddStreams", ex_addstreams, "elementwise sum of two streams"},
+    {BS_DOMAIN_FPGADATAFLOW, "DuplicateStreams", ex_duplicate, "copies the stream to every output"},
+    {BS_DOMAIN_FPGADATAFLOW, "ChannelwiseOp", ex_channelwise, "per-channel add/mul/compare"},
+    {BS_DOMAIN_FPGADATAFLOW, "GlobalAccPool", ex_globalaccpool, "sum over H, W per channel"},
     {BS_DOMAIN_FPGADATAFLOW, "StreamingDataWidthConverter", ex_identity, "DWC: identity on values"},
 };
 

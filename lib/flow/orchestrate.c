@@ -18,11 +18,7 @@
 #include "brainsmith/util.h"
 #include "flow_int.h"
 
-static bool native(const bs_flow_config *cfg, const char *name)
-{
-    const bs_step_def *d = bs_step_find(name);
-    return !d || d->fn != NULL;   /* user steps run in flow-exec too */
-}
+static bool native(const bs_flow_config *cfg, const char *name) { return bs_flow_step_native(cfg, name); }
 
 int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_submit_opts *o, int64_t **ids_out,
                    int *n_out)

@@ -33,7 +33,7 @@ int bs_flow_plan(const bs_flow_config *cfg, const char *model_path, cJSON **out)
         const bs_step_def *d = bs_step_find(s);
         const char *action = "run", *why = d ? d->help : "user step (external command)";
         char buf[256];
-        if (d && !d->fn) { action = "unsupported"; snprintf(buf, sizeof buf, "needs backend: %s", d->backend); why = buf; }
+        if (d && !bs_flow_step_native(cfg, s)) { action = "unsupported"; snprintf(buf, sizeof buf, "needs backend: %s", d->backend); why = buf; }
         else if (!strcmp(s, "step_qonnx_to_finn") && nq == 0) { action = "skip"; why = "no Quant/BipolarQuant/Trunc nodes: the model is already FINN-ONNX"; }
         else if (!strcmp(s, "step_streamline") && nconv) { action = "unsupported"; why = "Conv present: convolution lowering is not implemented natively yet"; }
         else if (nhw && (!strcmp(s, "step_qonnx_to_finn") || !strcmp(s, "step_streamline") || !strcmp(s, "step_convert_to_hw"))) {

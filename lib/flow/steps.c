@@ -58,6 +58,15 @@ static const char *const estimate_steps[] = {
     "step_create_dataflow_partition", "step_specialize_layers", "step_target_fps_parallelization",
     "step_apply_folding_config", "step_minimize_bit_width", "step_generate_estimate_reports", NULL};
 
+bool bs_flow_step_native(const bs_flow_config *cfg, const char *name)
+{
+    const bs_step_def *d = bs_step_find(name);
+    if (!d) return true;                       /* user steps */
+    if (!d->fn) return false;
+    if (!strcmp(name, "step_set_fifo_depths")) return !cfg->auto_fifo_depths;
+    return true;
+}
+
 const bs_step_def *bs_step_find(const char *name)
 {
     for (int i = 0; i < NSTEPS; i++)

@@ -77,6 +77,7 @@ XF(LowerConvsToMatMul); XF(MakeMaxPoolNHWC); XF(AbsorbTransposeIntoMultiThreshol
 XF(InferConvInpGen); XF(RemoveCNVtoFCFlatten);
 /* stream plumbing (xf_fifo.c) */
 XF(InsertDWC); XF(InsertFIFO); XF(RemoveShallowFIFOs);
+XF(InferVectorVectorActivation); XF(InferAddStreamsLayer); XF(InferDuplicateStreamsLayer); XF(InferChannelwiseLinearLayer); XF(InferGlobalAccPoolLayer);
 /* convert to hw, partition, specialize (xf_hw.c) */
 XF(InferBinaryMatrixVectorActivation); XF(InferQuantizedMatrixVectorActivation);
 XF(InferLabelSelectLayer); XF(InferThresholdingLayer); XF(CreateDataflowPartition);

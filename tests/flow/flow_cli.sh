@@ -40,6 +40,13 @@ grep -Eq '^\[[0-9-]+ [0-9:]+,[0-9]{3}\] Running step: step_tidy_up \[2/10\]$' ou
 grep -q 'Completed successfully' build.txt || fail "console: Completed successfully"
 grep -q '^total ' build.txt || fail "summary table"
 
+# FINN's build directory form: DIR/model.onnx + DIR/dataflow_build_config.json
+mkdir -p bdir && cp ex.onnx bdir/model.onnx
+echo '{"output_dir": "out_dir_form", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "target_fps": 1000000,
+ "generate_outputs": ["estimate_reports"], "steps": ["step_qonnx_to_finn", "step_tidy_up"]}' > bdir/dataflow_build_config.json
+"$B" build bdir --local >/dev/null || fail "build DIR"
+[ -s bdir/out_dir_form/intermediate_models/step_tidy_up.onnx ] || fail "build DIR: output_dir relative to DIR"
+
 # start/stop: resume from the checkpoint of the step before start_step
 "$B" build ex.onnx --local --target-fps 1000000 --output out --start step_convert_to_hw --stop step_specialize_layers \
     > resume.txt || fail "resume: $(cat resume.txt)"
@@ -64,6 +71,19 @@ sed 's/"cp", "{in}", "{out}"/"false"/' user.json > ufail.json
 "$B" build ex.onnx --local --config ufail.json > /dev/null 2>err.txt; [ $? -eq 1 ] || fail "failing user step exit"
 grep -q "copy_model" err.txt || fail "failing user step named: $(cat err.txt)"
 [ ! -e uout2/time_per_step.json ] || fail "no time_per_step.json after failure"
+
+# a user step made of transformations (FINN custom step function counterpart)
+cat > ut.json <<JSON
+{"output_dir": "utout", "synth_clk_period_ns": 10, "board": "Pynq-Z1", "generate_outputs": ["estimate_reports"],
+ "steps": ["step_qonnx_to_finn", "step_tidy_up", "step_streamline", "my_convert", "step_create_dataflow_partition"],
+ "brainsmith_user_steps": {"my_convert": {"transforms": ["InferQuantizedMatrixVectorActivation",
+   "InferLabelSelectLayer", "InferThresholdingLayer", "GiveUniqueNodeNames"]}}}
+JSON
+"$B" build ex.onnx --local --config ut.json > ut.txt || fail "transform user step: $(cat ut.txt)"
+"$B" model info utout/intermediate_models/my_convert.onnx | grep -q "MVAU" || fail "transform user step converted"
+sed 's/"GiveUniqueNodeNames"/"NoSuchTransform"/' ut.json > ut2.json
+"$B" build ex.onnx --local --config ut2.json 2>err.txt; [ $? -eq 1 ] || fail "unknown transformation in user step"
+grep -q "NoSuchTransform" err.txt || fail "unknown transformation named"
 
 # a backend step fails naming the backend, earlier checkpoints stay
 "$B" build ex.onnx --local --steps step_qonnx_to_finn,step_tidy_up,step_hw_ipgen --output bout >/dev/null 2>err.txt

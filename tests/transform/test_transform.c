@@ -12,6 +12,7 @@
 #include "brainsmith/error.h"
 #include "brainsmith/exec.h"
 #include "brainsmith/ir.h"
+#include "brainsmith/kernels.h"
 #include "brainsmith/transform.h"
 
 void bs_flow_register_hw_exec(void);
@@ -65,7 +66,7 @@ static void apply_checked(bs_xform_ctx *x, const char *const *names, const bs_va
     for (int i = 0; names[i]; i++) {
         int rc = bs_xform_apply(x, names[i], NULL);
         if (rc) fail_msg("%s: %s: %s", model, names[i], bs_error_msg());
-        assert_int_equal(bs_ir_validate(x->g), 0);
+        if (bs_ir_validate(x->g)) fail_msg("%s: after %s: %s", model, names[i], bs_error_msg());
         bs_value out = {0};
         run(x->g, in, &out);
         char what[256];
@@ -217,6 +218,119 @@ static void t_example_cnv(void **state)
     }
 }
 
+/* residual-style graph: ChannelwiseOp (NCHW, transposes), DuplicateStreams,
+ * AddStreams, GlobalAccPool - each conversion checked by execution and
+ * estimated by the kernels */
+static bs_ir_tensor *ci(bs_ir_graph *g, const char *name, const float *v)
+{
+    int64_t d[4] = {1, 8, 1, 1};
+    bs_ir_tensor *t = bs_ir_tensor_get(g, name);
+    bs_ir_tensor_set_init_f32(g, t, 4, d, v);
+    return t;
+}
+
+static void t_residual(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("residual");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x");
+    int64_t d[4] = {1, 8, 4, 4};
+    bs_ir_tensor_set_shape(g, x, 4, d);
+    bs_ir_tensor_set_dtype(x, bs_dt_int(4));
+    bs_ir_add_input(g, x);
+    float a[8] = {1, -2, 3, 0, 5, -1, 2, 4}, m[8] = {2, 1, 3, 1, 1, 2, 2, 1};
+    bs_ir_tensor *y1 = bs_ir_tensor_get(g, "y1"), *y2 = bs_ir_tensor_get(g, "y2"), *y3 = bs_ir_tensor_get(g, "y3"),
+                 *y4 = bs_ir_tensor_get(g, "y4");
+    bs_ir_tensor *i1[2] = {x, ci(g, "a", a)}, *i2[2] = {y1, ci(g, "m", m)}, *i3[2] = {y1, y2};
+    assert_non_null(bs_ir_node_add(g, "Add", "", "bias", i1, 2, &y1, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "Mul", "", "scale", i2, 2, &y2, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "Add", "", "residual", i3, 2, &y3, 1, NULL));
+    assert_non_null(bs_ir_node_add(g, "GlobalAveragePool", "", "gap", &y3, 1, &y4, 1, NULL));
+    bs_ir_add_output(g, y4);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 5);
+    run(g, &in, &ref);
+    bs_xform_ctx x2 = {0};
+    x2.g = g;
+    x2.fpga_part = "xczu7ev-ffvc1156-2-e";
+    static const char *const l[] = {"InferDataLayouts", "InferChannelwiseLinearLayer", "InferDataTypes",
+                                    "InferAddStreamsLayer", "InferGlobalAccPoolLayer", "InferDuplicateStreamsLayer",
+                                    "AbsorbConsecutiveTransposes", "SpecializeLayers", "GiveUniqueNodeNames", NULL};
+    apply_checked(&x2, l, &in, &ref, "residual");
+    int nhw = 0;
+    for (int k = 0; k < g->nnodes; k++) {
+        const bs_ir_node *n = g->nodes[k];
+        if (!bs_ir_domain_is_fpgadataflow(n->domain)) continue;
+        nhw++;
+        bs_knode kn;
+        bs_kcost c;
+        if (bs_xform_knode(n, &kn) || bs_knode_estimate(&kn, x2.fpga_part, &c))
+            fail_msg("%s: %s", n->name, bs_error_msg());
+    }
+    assert_int_equal(nhw, 5);   /* 2 ChannelwiseOp, DuplicateStreams, AddStreams, GlobalAccPool */
+    assert_non_null(bs_ir_node_find(g, "DuplicateStreams_hls_0"));
+    assert_non_null(bs_ir_node_find(g, "GlobalAccPool_hls_0"));
+    bs_value_free(&in);
+    bs_value_free(&ref);
+    bs_ir_free(g);
+}
+
+/* depthwise convolution -> lowered with the sparsity annotation -> VVAU +
+ * depthwise SWG; SetFolding sets the SWG's SIMD from the VVAU's PE */
+static void t_depthwise(void **state)
+{
+    (void)state;
+    bs_ir_graph *g = bs_ir_new("dw");
+    bs_ir_tensor *x = bs_ir_tensor_get(g, "x"), *w = bs_ir_tensor_get(g, "w"), *y = bs_ir_tensor_get(g, "y"),
+                 *t = bs_ir_tensor_get(g, "t"), *z = bs_ir_tensor_get(g, "z");
+    int64_t d[4] = {1, 8, 6, 6}, wd[4] = {8, 1, 3, 3}, td[2] = {8, 3};
+    bs_ir_tensor_set_shape(g, x, 4, d);
+    bs_ir_tensor_set_dtype(x, bs_dt_uint(4));
+    bs_ir_add_input(g, x);
+    float wv[72], tv[24];
+    for (int i = 0; i < 72; i++) wv[i] = (float)((i * 7) % 5) - 2;
+    for (int c = 0; c < 8; c++)
+        for (int s = 0; s < 3; s++) tv[c * 3 + s] = (float)(-10 + 12 * s + c);
+    bs_ir_tensor_set_init_f32(g, w, 4, wd, wv);
+    bs_ir_tensor_set_dtype(w, bs_dt_int(3));
+    bs_ir_tensor_set_init_f32(g, t, 2, td, tv);
+    bs_ir_tensor *ci[2] = {x, w}, *mi[2] = {y, t};
+    bs_ir_node *cv = bs_ir_node_add(g, "Conv", "", "dwconv", ci, 2, &y, 1, NULL);
+    int64_t k2[2] = {3, 3}, one2[2] = {1, 1}, p4[4] = {1, 1, 1, 1};
+    bs_ir_attr_set_int(g, cv, "group", 8);
+    bs_ir_attr_set_ints(g, cv, "kernel_shape", k2, 2);
+    bs_ir_attr_set_ints(g, cv, "pads", p4, 4);
+    bs_ir_attr_set_ints(g, cv, "strides", one2, 2);
+    bs_ir_node *mt = bs_ir_node_add(g, "MultiThreshold", BS_DOMAIN_QONNX, "act", mi, 2, &z, 1, NULL);
+    bs_ir_attr_set_str(g, mt, "out_dtype", "UINT2");
+    bs_ir_add_output(g, z);
+    assert_int_equal(bs_ir_infer(g), 0);
+    bs_flow_register_hw_exec();
+    bs_value in = {0}, ref = {0};
+    make_input(g, &in, 2);
+    run(g, &in, &ref);
+    bs_xform_ctx c = {0};
+    c.g = g;
+    c.fpga_part = "xczu7ev-ffvc1156-2-e";
+    c.target_cycles = 100;
+    c.mvau_wwidth_max = 36;
+    static const char *const l[] = {"InferDataLayouts", "LowerConvsToMatMul", "AbsorbTransposeIntoMultiThreshold",
+                                    "InferVectorVectorActivation", "InferConvInpGen", "AbsorbConsecutiveTransposes",
+                                    "SpecializeLayers", "GiveUniqueNodeNames", "SetFolding", "MinimizeWeightBitWidth",
+                                    "MinimizeAccumulatorWidth", NULL};
+    apply_checked(&c, l, &in, &ref, "depthwise");
+    const bs_ir_node *v = bs_ir_node_find(g, "VVAU_hls_0"), *s = bs_ir_node_find(g, "ConvolutionInputGenerator_rtl_0");
+    const bs_ir_node *f = bs_ir_node_find(g, "FMPadding_rtl_0");
+    if (!v || !s || !f) fail_msg("expected VVAU_hls_0, FMPadding_rtl_0 and ConvolutionInputGenerator_rtl_0");
+    assert_int_equal(bs_ir_attr_int(s, "depthwise", 0), 1);
+    assert_int_equal(bs_ir_attr_int(s, "SIMD", 0), bs_ir_attr_int(v, "PE", -1));
+    bs_value_free(&in);
+    bs_value_free(&ref);
+    bs_ir_free(g);
+}
+
 static void t_registry(void **state)
 {
     (void)state;
@@ -274,7 +388,7 @@ static void t_unmappable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv),
+        cmocka_unit_test(t_registry),       cmocka_unit_test(t_unmappable),     cmocka_unit_test(t_example),  cmocka_unit_test(t_example_cnv), cmocka_unit_test(t_residual), cmocka_unit_test(t_depthwise),
         cmocka_unit_test(t_cybsec),         cmocka_unit_test(t_tfc_w2a2),
         cmocka_unit_test(t_tfc_w1a1_bipolar), cmocka_unit_test(t_tfc_w1a1_finn),
         cmocka_unit_test(t_bls),            cmocka_unit_test(t_facile),

@@ -145,6 +145,24 @@ static int load(bs_cli *cli, const dse_args *a, const char *platform, bs_workspa
     return 0;
 }
 
+/* A brainsmith build directory records its effective config
+ * (brainsmith_build_config.json): platform, clock and mvau_wwidth_max
+ * default from it.  The strings live in *keep (caller frees). */
+static void build_dir_defaults(dse_args *a, cJSON **keep)
+{
+    *keep = NULL;
+    if (!a->model || !bs_is_dir(a->model)) return;
+    char p[4096];
+    snprintf(p, sizeof p, "%s/brainsmith_build_config.json", a->model);
+    if (access(p, F_OK) != 0 || bs_json_load_file(p, keep) < 0) { bs_error_clear(); return; }
+    const char *board = cJSON_GetStringValue(cJSON_GetObjectItem(*keep, "board"));
+    const char *part = cJSON_GetStringValue(cJSON_GetObjectItem(*keep, "fpga_part"));
+    if (!a->platform) a->platform = board ? board : part;   /* a board names one platform, a part maybe several */
+    const cJSON *w = cJSON_GetObjectItem(*keep, "mvau_wwidth_max"), *c = cJSON_GetObjectItem(*keep, "synth_clk_period_ns");
+    if (!a->wwidth && cJSON_IsNumber(w)) a->wwidth = (int64_t)w->valuedouble;
+    if (!(a->clk > 0) && cJSON_IsNumber(c)) a->clk = c->valuedouble;
+}
+
 /* ---- bottleneck ---- */
 
 static const char bottleneck_usage[] =
@@ -157,7 +175,9 @@ static const char bottleneck_usage[] =
     "DSP) or no layer can go faster (fully unfolded, or SIMD capped by\n"
     "mvau_wwidth_max).  MODEL may be QONNX (converted natively up to\n"
     "step_specialize_layers), a FINN HW model, or a build directory (its\n"
-    "intermediate models; the clock comes from its reports).  --write stores the\n"
+    "intermediate models; the clock comes from its reports; for a brainsmith build\n"
+    "directory platform, clock and mvau_wwidth_max default to its\n"
+    "brainsmith_build_config.json).  --write stores the\n"
     "report as BUILD_DIR/report/bottleneck_<platform>.json.  --calibrated uses the\n"
     "calibration fits of the workspace (labelled).\n";
 
@@ -168,10 +188,14 @@ static int cmd_bottleneck(bs_cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &a);
     if (rc >= 0) return rc;
     if (!a.model) return bs_cli_usage(cli, "missing MODEL or BUILD_DIR");
-    if (!a.platform) return bs_cli_usage(cli, "missing --platform");
+    cJSON *keep;
+    build_dir_defaults(&a, &keep);
+    if (!a.platform) { cJSON_Delete(keep); return bs_cli_usage(cli, "missing --platform"); }
     bs_workspace *ws;
     bs_dse_design *d;
-    if ((rc = load(cli, &a, a.platform, &ws, &d))) return rc;
+    rc = load(cli, &a, a.platform, &ws, &d);
+    cJSON_Delete(keep);
+    if (rc) return rc;
     bs_dse_point *p = bs_dse_point_new(d);
     cJSON *r = NULL;
     rc = p ? bs_dse_bottleneck(d, p, &r) : bs_error_set(BS_ENOMEM, "out of memory");

@@ -61,6 +61,12 @@ grep -q '^throughput .* fps .*; bottleneck ' "$o"
 grep -q '^kv260 .*target 1e+07 fps reached' "$o"
 grep -q '"synth_clk_period_ns": 2.0' "$tmp/bls/zcu104/dataflow_build_config.json"
 
+# a brainsmith build directory: platform, clock and mvau_wwidth_max from its config
+"$bin" build "$data/models/cybsec_mlp_w2a2_ready.onnx" --target-fps 1000000 --board ZCU104 --output "$tmp/ob" > /dev/null
+"$bin" bottleneck "$tmp/ob" > "$o"
+grep -q '^platform ZCU104 (xczu7ev-ffvc1156-2-e), clock 10 ns' "$o"
+grep -q 'bottleneck MVAU_hls_0 (MVAU_hls) at 80 cycles' "$o"
+
 # selection with --validate
 "$bin" select "$tfc" --platform zcu104 --validate --out "$tmp/sel" > "$o"
 grep -q 'native flow reproduces the selection.s estimates for every layer' "$o"

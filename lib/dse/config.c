@@ -91,6 +91,16 @@ int bs_dse_write_config(const bs_dse_design *d, const bs_dse_point *p, const cJS
         }
     }
     cJSON_AddTrueToObject(c, "save_intermediate_models");
+    if (!strcmp(d->source, "hw-model")) {
+        /* the model is already in HW form (after step_specialize_layers):
+         * FINN's default steps from folding on */
+        cJSON *st = cJSON_AddArrayToObject(c, "steps");
+        bool on = false;
+        for (const char *const *sp = bs_flow_default_steps(); *sp; sp++) {
+            on |= !strcmp(*sp, "step_target_fps_parallelization");
+            if (on) cJSON_AddItemToArray(st, cJSON_CreateString(*sp));
+        }
+    }
     rc = save(dir, "dataflow_build_config.json", c);
     cJSON_Delete(c);
     if (rc < 0) return rc;

@@ -33,6 +33,22 @@ want=$(grep -A4 '"total"' "$tmp/cfg/zcu104/dse_summary.json" | grep '"LUT"' | he
 got=$(grep -A5 '"total"' "$tmp/b/report/estimate_layer_resources.json" | grep '"LUT"' | sed 's/[^0-9.]//g')
 awk -v a="$want" -v b="$got" 'BEGIN { exit (a + 0 == b + 0) ? 0 : 1 }'
 
+# CNV (HW model written by brainsmith): the config lists FINN's steps from
+# folding on, and the flow reproduces the predicted totals and max_cycles
+"$bin" dse example-cnv "$tmp/cnv.onnx" --wbits 2 --abits 2
+"$bin" config generate "$tmp/cnv.onnx" --platforms zcu104 --clk 5 --target-fps 5000 --out "$tmp/cnvcfg" > "$o"
+grep -q 'target 5000 fps reached on ZCU104' "$o"
+grep -q '"step_target_fps_parallelization"' "$tmp/cnvcfg/zcu104/dataflow_build_config.json"
+"$bin" build "$tmp/cnvcfg/zcu104/model.onnx" --config "$tmp/cnvcfg/zcu104/dataflow_build_config.json" \
+  --stop step_generate_estimate_reports --local --output "$tmp/cnvb" > "$o"
+for k in LUT BRAM_18K; do
+  want=$(grep -A4 '"total"' "$tmp/cnvcfg/zcu104/dse_summary.json" | grep "\"$k\"" | head -1 | sed 's/[^0-9.]//g')
+  got=$(grep -A5 '"total"' "$tmp/cnvb/report/estimate_layer_resources.json" | grep "\"$k\"" | sed 's/[^0-9.]//g')
+  awk -v a="$want" -v b="$got" 'BEGIN { exit (a + 0 == b + 0 && a + 0 > 0) ? 0 : 1 }'
+done
+want=$(grep '"max_cycles"' "$tmp/cnvcfg/zcu104/dse_summary.json" | tail -1 | sed 's/[^0-9]//g')
+grep -q "\"max_cycles\": $want," "$tmp/cnvb/report/estimate_network_performance.json"
+
 # unreachable target: exit 1, the reachable fps is said and written
 set +e
 "$bin" config generate "$tfc" --platforms ice40-up5k --target-fps 1000000 --out "$tmp/cfg2" > "$o"; rc=$?

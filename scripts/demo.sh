@@ -29,6 +29,6 @@ echo "== 4. tasks"
 "$B" status | head -5
 echo
 echo "== 5. step events (from the workspace event table)"
-"$B" watch --help >/dev/null 2>&1 && timeout 5 "$B" watch --plain --since 0 2>/dev/null | grep -E 'step\.(start|finish)' | head -24 || true
+"$B" watch --help >/dev/null 2>&1 && timeout 10 "$B" watch --plain --since 0 --until-done 2>/dev/null | grep -E 'step\.(start|finish)' | head -24 || true
 echo
 echo "FINN-layout outputs: $D/build (report/, intermediate_models/, auto_folding_config.json, build_dataflow.log)"

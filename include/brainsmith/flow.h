@@ -236,8 +236,9 @@ int bs_flow_example_mlp(const int *layers, int nlayers, int wbits, int abits, ui
  * 0..255, 6 conv 3x3 + 2 max pools, FC 256-512-512-10, BatchNorm, Quant /
  * BipolarQuant at wbits/abits, TopK), seeded random weights. */
 int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out);
-/* The same with every channel count divided by chdiv (a divisor of 64): a
- * small CNV for tests. */
+/* The same with every channel count divided by |chdiv| (a divisor of 64): a
+ * small CNV for tests; chdiv < 0 also gives BatchNorm gammas of both signs
+ * (sign factoring, Absorb1BitMulIntoConv). */
 int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir_graph **out);
 
 /* Derives a step plan for a model: the step list with, per step, whether it

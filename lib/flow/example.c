@@ -228,12 +228,15 @@ static bs_ir_tensor *wq(bs_ir_graph *g, rng *r, const char *name, int rank, cons
     return quant(g, nm, t, 1.0f / (float)((1 << (wbits - 1)) - 1), wbits, true, true);
 }
 
+static bool bn_mixed_sign;   /* example CNV: negative BatchNorm gammas too */
+
 static bs_ir_tensor *bnorm(bs_ir_graph *g, rng *r, const char *name, bs_ir_tensor *x, int64_t c, double fan_in)
 {
     float *v = malloc(sizeof(float) * (size_t)c * 4);
     if (!v) return NULL;
     for (int64_t i = 0; i < c; i++) {
         v[i] = (float)(0.5 + rnd(r));                    /* gamma > 0 */
+        if (bn_mixed_sign && rnd(r) < 0.3) v[i] = -v[i];
         v[c + i] = (float)(rnd(r) - 0.5);
         v[2 * c + i] = (float)((rnd(r) - 0.5) * sqrt(fan_in));
         v[3 * c + i] = (float)(fan_in * (0.2 + 0.4 * rnd(r)));
@@ -261,6 +264,9 @@ int bs_flow_example_cnv(int wbits, int abits, uint64_t seed, bs_ir_graph **out)
 
 int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir_graph **out)
 {
+    /* chdiv < 0: channels / -chdiv and BatchNorm gammas of both signs */
+    bn_mixed_sign = chdiv < 0;
+    if (chdiv < 0) chdiv = -chdiv;
     if (wbits < 1 || wbits > 8 || abits < 1 || abits > 8 || chdiv < 1 || 64 % chdiv)
         return bs_error_set(BS_EINVAL, "example CNV: weight/activation bits must be 1..8, chdiv a divisor of 64");
     bs_ir_graph *g = bs_ir_new("brainsmith_example_cnv");

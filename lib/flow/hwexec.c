@@ -320,6 +320,11 @@ static const bs_exec_op hw_ops[] = {
 
 void bs_flow_register_hw_exec(void)
 {
-    for (size_t i = 0; i < sizeof hw_ops / sizeof hw_ops[0]; i++)
-        if (!bs_exec_lookup(hw_ops[i].domain, hw_ops[i].op_type)) bs_exec_register(&hw_ops[i]);
+    for (size_t i = 0; i < sizeof hw_ops / sizeof hw_ops[0]; i++) {
+        /* the partition always runs the in-memory child (the checkpoint file
+         * may still be being written); other ops only as a fallback */
+        bool sdp = !strcmp(hw_ops[i].op_type, "StreamingDataflowPartition");
+        const bs_exec_op *cur = bs_exec_lookup(hw_ops[i].domain, hw_ops[i].op_type);
+        if (!cur || (sdp && cur != &hw_ops[i])) bs_exec_register(&hw_ops[i]);
+    }
 }

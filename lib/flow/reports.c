@@ -224,6 +224,8 @@ int bs_flow_verify(bs_flow_ctx *ctx, unsigned which, const char *tag)
     const bs_flow_config *c = ctx->cfg;
     if (!(c->verify_steps & which)) return 0;
     bs_flow_register_hw_exec();
+    int wrc = bs_flow_writes_join();   /* the executor may read the partition file */
+    if (wrc < 0) return wrc;
     char *inp = bs_flow_config_path(c, c->verify_input_npy);
     char *exp = bs_flow_config_path(c, c->verify_expected_output_npy);
     char *vdir = bs_path_join(ctx->out_dir, "verification_output");

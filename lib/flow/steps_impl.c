@@ -126,8 +126,14 @@ int bs_step_create_dataflow_partition(bs_flow_ctx *ctx)
     path = bs_path_join(dir, "partition_0.onnx");
     /* the SDP "model" attribute names the file as FINN does: relative to
      * the output_dir spelling of the config */
-    bs_strbuf_printf(&sb, "%s/intermediate_models/supported_op_partitions/partition_0.onnx",
-                     ctx->out_dir_given ? ctx->out_dir_given : ctx->out_dir);
+    /* relative only when it resolves from the current directory */
+    const char *od = ctx->out_dir;
+    if (ctx->out_dir_given && ctx->out_dir_given[0] != '/') {
+        char *r = realpath(ctx->out_dir_given, NULL);
+        if (r && !strcmp(r, ctx->out_dir)) od = ctx->out_dir_given;
+        free(r);
+    }
+    bs_strbuf_printf(&sb, "%s/intermediate_models/supported_op_partitions/partition_0.onnx", od);
     given = bs_strbuf_detach(&sb);
     x.config_file = given;
     int rc = bs_xform_create_partition(&x, &child);

@@ -159,26 +159,83 @@ int xf_ConvertSignToThres(bs_xform_ctx *x, bool *changed)
     return 0;
 }
 
+/* Add(scalar or (1,C,1,1)) -> Conv without padding => Conv -> Add(B) with
+ * B[o] = sum_{c,y,x} W[o,c,y,x] * A[c] (the conv of the constant image). */
 int xf_MoveAddPastConv(bs_xform_ctx *x, bool *changed)
 {
-    /* not implemented: refuse the pattern it would rewrite, naming the node */
-    for (int k = 0; k < x->g->nnodes; k++) {
-        bs_ir_node *n = x->g->nodes[k];
-        bs_ir_node *c = is_op(n, "Add") && n->ninputs == 2 && n->inputs[1]->init ? single_consumer(n) : NULL;
-        if (is_op(c, "Conv"))
-            return bs_error_set(BS_EUNSUPPORTED, "%s: Add in front of a Conv (MoveAddPastConv) is not supported by "
-                                "brainsmith yet", bs_ir_node_desc(n));
+    bs_ir_graph *g = x->g;
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        if (!is_op(n, "Add") || n->ninputs != 2 || xf_is_fork(n) || xf_is_join(n)) continue;
+        bs_ir_node *c = single_consumer(n);
+        if (!is_op(c, "Conv") || xf_is_join(c) || c->inputs[0] != n->outputs[0]) continue;
+        bs_ir_tensor *At = n->inputs[1], *W = c->inputs[1];
+        if (!At->init || !W->init || W->init->rank != 4 || c->ninputs > 2) continue;
+        const int64_t *pads;
+        int np;
+        bool padded = false;
+        if (bs_ir_attr_get_ints(c, "pads", &pads, &np) == 0)
+            for (int i = 0; i < np; i++) padded |= pads[i] != 0;
+        if (padded || bs_ir_attr_int(c, "group", 1) != 1) continue;
+        xf_arr A, Wv;
+        int rc;
+        if ((rc = xf_arr_get(g, At, &A)) < 0 || (rc = xf_arr_get(g, W, &Wv)) < 0) return rc;
+        int64_t O = Wv.dims[0], C = Wv.dims[1], KK = Wv.dims[2] * Wv.dims[3];
+        bool per_ch = A.rank == 4 && A.dims[0] == 1 && A.dims[1] == C && A.dims[2] == 1 && A.dims[3] == 1;
+        if (!(A.n == 1 || per_ch)) continue;
+        xf_arr B;
+        int64_t bd[4] = {1, O, 1, 1};
+        xf_arr_new(g, 4, bd, &B);
+        for (int64_t o = 0; o < O; o++) {
+            float s = 0;
+            for (int64_t ch = 0; ch < C; ch++) {
+                float a = (float)A.v[A.n == 1 ? 0 : ch];
+                for (int64_t q = 0; q < KK; q++) s += (float)Wv.v[(o * C + ch) * KK + q] * a;
+            }
+            B.v[o] = s;
+        }
+        bs_ir_tensor *xin = n->inputs[0], *y = c->outputs[0];
+        if ((rc = bs_ir_node_remove(g, n)) < 0 || (rc = bs_ir_node_set_input(g, c, 0, xin)) < 0) return rc;
+        bs_ir_tensor *mid = xf_tensor_like(g, "conv_out", y);
+        if ((rc = bs_ir_node_set_output(g, c, 0, mid)) < 0) return rc;
+        bs_ir_tensor *bt = xf_const(g, At->name, &B);
+        if (!bt || !xf_node(g, "Add", "", mid, bt, y, next_of(g, c))) return bs_error_set(BS_ENOMEM, "MoveAddPastConv");
+        *changed = true;
+        return bs_ir_infer_shapes(g);
     }
     return 0;
 }
+
 int xf_Absorb1BitMulIntoConv(bs_xform_ctx *x, bool *changed)
 {
-    for (int k = 0; k < x->g->nnodes; k++) {
-        bs_ir_node *n = x->g->nodes[k];
-        bs_ir_node *c = is_op(n, "Conv") ? single_consumer(n) : NULL;
-        if (is_op(c, "Mul") && c->inputs[1]->init && bs_dt_bitwidth(c->inputs[1]->dtype) == 1)
-            return bs_error_set(BS_EUNSUPPORTED, "%s: 1-bit Mul after Conv (Absorb1BitMulIntoConv) is not supported "
-                                "by brainsmith yet", bs_ir_node_desc(c));
+    bs_ir_graph *g = x->g;
+    for (int k = 0; k < g->nnodes; k++) {
+        bs_ir_node *n = g->nodes[k];
+        if (!is_op(n, "Conv") || xf_is_fork(n) || !n->inputs[1]->init) continue;
+        bs_ir_node *c = single_consumer(n);
+        if (!is_op(c, "Mul") || !c->inputs[1]->init || bs_dt_bitwidth(c->inputs[1]->dtype) != 1) continue;
+        bs_ir_tensor *At = c->inputs[1], *Wt = n->inputs[1];
+        if (!(At->init->numel == 1 || n_gt1_dims(At) == 1)) continue;
+        xf_arr A, W;
+        int rc;
+        if ((rc = xf_arr_get(g, At, &A)) < 0 || (rc = xf_arr_get(g, Wt, &W)) < 0) return rc;
+        if (W.rank != 4 || (A.n != 1 && A.n != W.dims[0])) continue;
+        int64_t per = W.n / W.dims[0];
+        bool ok = true;
+        for (int64_t i = 0; i < W.n && ok; i++) {
+            double v = (float)A.v[A.n == 1 ? 0 : i / per] * (float)W.v[i];
+            ok = bs_dt_allowed(Wt->dtype, v);
+            W.v[i] = v;
+        }
+        if (!ok) continue;
+        bs_dt wdt = Wt->dtype;
+        bool had = Wt->has_dtype;
+        if ((rc = xf_arr_set(g, Wt, &W)) < 0) return rc;
+        if (had) bs_ir_tensor_set_dtype(Wt, wdt);
+        bs_ir_tensor *end = c->outputs[0];
+        if ((rc = bs_ir_node_remove(g, c)) < 0 || (rc = bs_ir_node_set_output(g, n, 0, end)) < 0) return rc;
+        *changed = true;
+        return 0;
     }
     return 0;
 }

@@ -203,16 +203,16 @@ int bs_flow_example_cnv_ex(int wbits, int abits, uint64_t seed, int chdiv, bs_ir
 static void t_example_cnv(void **state)
 {
     (void)state;
-    static const int bits[][2] = {{2, 2}, {1, 1}};
+    static const int bits[][3] = {{2, 2, 8}, {1, 1, 8}, {2, 2, -8}, {1, 1, -8}};
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
         bs_ir_graph *g = NULL;
-        if (bs_flow_example_cnv_ex(bits[i][0], bits[i][1], 9 + i, 8, &g)) fail_msg("%s", bs_error_msg());
+        if (bs_flow_example_cnv_ex(bits[i][0], bits[i][1], 9 + i, bits[i][2], &g)) fail_msg("%s", bs_error_msg());
         char *d = bs_test_mkdtemp("cnv");
         char path[512], name[64];
         snprintf(path, sizeof path, "%s/m.onnx", d);
         assert_int_equal(bs_ir_save(g, path), 0);
         bs_ir_free(g);
-        snprintf(name, sizeof name, "cnv/8 w%da%d", bits[i][0], bits[i][1]);
+        snprintf(name, sizeof name, "cnv/8 w%da%d%s", bits[i][0], bits[i][1], bits[i][2] < 0 ? " mixed-sign BN" : "");
         flow_checked(path, name, 2000, true);
         bs_test_rmdir(d);
     }

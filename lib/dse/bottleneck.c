@@ -151,6 +151,7 @@ int bs_dse_bottleneck(bs_dse_design *d, const bs_dse_point *p0, cJSON **out)
             if ((rc = dse_fold_node(d, next, i, T, &imp)) < 0) { cJSON_Delete(o); cJSON_Delete(limit); bs_dse_point_free(prev); goto fail; }
             if (!imp) { blocked = i; break; }
         }
+        if (blocked >= 0 && !fits_so_far) break;   /* over budget, nothing faster: said below */
         if (blocked >= 0) {
             structural_reason(d, prev, blocked, T, why, sizeof why);
             cJSON_AddStringToObject(limit, "kind", "structural");
@@ -178,15 +179,18 @@ int bs_dse_bottleneck(bs_dse_design *d, const bs_dse_point *p0, cJSON **out)
             break;
         }
         if (next->fits && fits_so_far) { reachable = next->fps; fit_steps++; }
-        if (!fits_so_far) {
-            /* already over budget: report the first step and stop */
-            cJSON_AddStringToObject(limit, "kind", "over-budget");
-            cJSON_AddStringToObject(limit, "detail", "the current configuration already exceeds the budget");
-            break;
-        }
+        if (!fits_so_far) break;   /* already over budget: only the first step is shown */
         bs_dse_point *t = prev;
         prev = next;
         next = t;
+    }
+    if (!fits_so_far) {
+        bs_strbuf sb = BS_STRBUF_INIT;
+        cJSON *arr = cJSON_AddArrayToObject(limit, "exceeds");
+        dse_exceeded(d, cur, &sb, arr);
+        cJSON_AddStringToObject(limit, "kind", "over-budget");
+        cJSON_AddStringToObject(limit, "detail", sb.buf ? sb.buf : "");
+        bs_strbuf_free(&sb);
     }
     if (first) {
         cJSON *ns = cJSON_AddObjectToObject(o, "next_step");
@@ -292,6 +296,6 @@ char *bs_dse_bottleneck_text(const cJSON *r)
         bs_strbuf_printf(&sb, "\nunfolding stops without hitting a resource limit: %s\nhighest fps within the budget: %.1f\n",
                          str(lim, "detail"), num(lim, "reachable_fps"));
     else if (!strcmp(kind, "over-budget"))
-        bs_strbuf_printf(&sb, "\nthe current configuration already exceeds the budget\n");
+        bs_strbuf_printf(&sb, "\nthe current configuration already exceeds the budget: %s\n", str(lim, "detail"));
     return bs_strbuf_detach(&sb);
 }

@@ -185,6 +185,32 @@ static void test_bottleneck_resource(void **s)
     cJSON_Delete(r);
     bs_dse_point_free(p);
     bs_dse_free(d);
+    /* on a U250 the device has room, but fully unfolded MVAU_hls_0 (784x64,
+     * 331672 LUT) would not fit one SLR (85% of 375000 - 33256 DDR) */
+    d = load(model, "u250", 10.0, 100000);
+    p = bs_dse_point_new(d);
+    assert_int_equal(bs_dse_setfolding(d, 1000000, p), 0);
+    assert_int_equal(bs_dse_bottleneck(d, p, &r), 0);
+    lim = cJSON_GetObjectItem(r, "limit");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(lim, "kind")), "resource");
+    ex = cJSON_GetArrayItem(cJSON_GetObjectItem(lim, "exceeds"), 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ex, "layer_exceeds_slr")), "MVAU_hls_0");
+    assert_true(fabs(num(ex, "budget") - 0.85 * (375000 - 33256)) < 1e-6);
+    assert_true(num(ex, "needed") < d->budget[BS_DSE_LUT]);
+    cJSON_Delete(r);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
+    /* a configuration already over the budget is said to be */
+    d = load(model, "ice40-up5k", 10.0, 100000);
+    p = bs_dse_point_new(d);
+    assert_int_equal(bs_dse_setfolding(d, 2, p), 0);
+    assert_false(p->fits);
+    assert_int_equal(bs_dse_bottleneck(d, p, &r), 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "limit"), "kind")), "over-budget");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(r, "fits")));
+    cJSON_Delete(r);
+    bs_dse_point_free(p);
+    bs_dse_free(d);
 }
 
 static void quiet(void *ud, const char *m) { (void)ud; (void)m; }

@@ -264,11 +264,12 @@ int xf_MinimizeWeightBitWidth(bs_xform_ctx *x, bool *changed)
         if (!bs_ir_domain_is_fpgadataflow(n->domain)) continue;
         if (strncmp(n->op_type, "MVAU", 4) && strncmp(n->op_type, "VVAU", 4)) continue;
         if (bs_ir_attr_int(n, "runtime_writeable_weights", 0) || bs_ir_attr_int(n, "dynamic_input", 0)) continue;
-        double *w;
-        int64_t cnt;
+        xf_arr wa;
         int rc;
         if (n->ninputs < 2 || !n->inputs[1]->init) continue;
-        if ((rc = bs_ir_tensor_values(g, n->inputs[1], &w, &cnt)) < 0) return rc;
+        if ((rc = xf_arr_get(g, n->inputs[1], &wa)) < 0) return rc;
+        double *w = wa.v;
+        int64_t cnt = wa.n;
         double mn = w[0], mx = w[0];
         for (int64_t i = 1; i < cnt; i++) { if (w[i] < mn) mn = w[i]; if (w[i] > mx) mx = w[i]; }
         bs_dt wdt = bs_dt_smallest_range(mn, mx);
@@ -289,9 +290,10 @@ static int mvau_acc(bs_xform_ctx *x, bs_ir_node *n)
     bool rww = bs_ir_attr_int(n, "runtime_writeable_weights", 0) || bs_ir_attr_int(n, "dynamic_input", 0);
     double imin = bs_dt_min(idt), imax = bs_dt_max(idt);
     if (!rww) {
-        double *w;
-        int64_t cnt;
-        if ((rc = bs_ir_tensor_values(g, n->inputs[1], &w, &cnt)) < 0) return rc;
+        xf_arr wa;
+        if ((rc = xf_arr_get(g, n->inputs[1], &wa)) < 0) return rc;
+        double *w = wa.v;
+        int64_t cnt = wa.n;
         if (cnt != mw * mh) return bs_error_set(BS_EINVAL, "%s: weights have %lld values, MW*MH = %lld",
                                                 bs_ir_node_desc(n), (long long)cnt, (long long)(mw * mh));
         bool first = true;

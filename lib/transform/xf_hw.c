@@ -319,9 +319,10 @@ static bool mvu_rtl_possible(bs_ir_graph *g, const bs_ir_node *n, const char *pa
     if (!bs_dt_signed(wdt)) return false;
     const char *dsp = bs_kernel_dsp_block(part);
     if (!strcmp(dsp, "DSP48E1") && n->ninputs > 1 && n->inputs[1]->init) {
-        double *v;
-        int64_t cnt;
-        if (bs_ir_tensor_values(g, n->inputs[1], &v, &cnt) == 0) {
+        xf_arr wa;
+        if (xf_arr_get(g, n->inputs[1], &wa) == 0) {
+            double *v = wa.v;
+            int64_t cnt = wa.n;
             double mn = v[0];
             for (int64_t i = 1; i < cnt; i++) if (v[i] < mn) mn = v[i];
             if (mn == bs_dt_min(wdt)) return false;

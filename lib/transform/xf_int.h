@@ -23,6 +23,9 @@ typedef struct xf_arr {
     double *v;
 } xf_arr;
 
+/* Frees the scratch memory of every xf_arr (the driver calls it after each
+ * pass; arrays must not be kept across a nested bs_xform_apply). */
+void xf_scratch_reset(void);
 /* Loads the initializer of t (BS_EINVAL when t is not constant). */
 int xf_arr_get(bs_ir_graph *g, const bs_ir_tensor *t, xf_arr *a);
 /* New array of shape dims (zeroed). */

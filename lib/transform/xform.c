@@ -165,6 +165,7 @@ int bs_xform_apply(bs_xform_ctx *x, const char *name, bool *changed)
     for (;;) {
         bool ch = false;
         int rc = d->fn(x, &ch);
+        xf_scratch_reset();
         passes++;
         if (rc < 0) return bs_error_wrap(rc, "%s", name);
         any |= ch;
@@ -195,6 +196,20 @@ int bs_xform_apply_list(bs_xform_ctx *x, const char *const *names)
 
 /* ---- numeric helpers ----------------------------------------------------- */
 
+/* xf_arr values live in a per-thread scratch arena that the driver frees
+ * after every pass of a transformation: they are temporaries (results are
+ * copied into initializers by xf_arr_set), and large models would otherwise
+ * pile up copies of their weights in the graph arena. */
+static _Thread_local bs_arena scratch;
+
+void xf_scratch_reset(void) { bs_arena_free(&scratch); }
+
+static void *scratch_alloc(size_t n)
+{
+    if (!scratch.block_size) bs_arena_init(&scratch, 1 << 20);
+    return bs_arena_alloc(&scratch, n);
+}
+
 int xf_arr_get(bs_ir_graph *g, const bs_ir_tensor *t, xf_arr *a)
 {
     const bs_ir_data *d = t ? (t->init ? t->init : t->known) : NULL;
@@ -203,9 +218,14 @@ int xf_arr_get(bs_ir_graph *g, const bs_ir_tensor *t, xf_arr *a)
     a->rank = d->rank;
     for (int i = 0; i < d->rank && i < BS_IR_MAX_RANK; i++) a->dims[i] = d->dims[i];
     a->n = d->numel;
-    a->v = bs_arena_alloc(&g->arena, sizeof(double) * (size_t)(a->n ? a->n : 1));
+    a->v = scratch_alloc(sizeof(double) * (size_t)(a->n ? a->n : 1));
     if (!a->v) return bs_error_set(BS_ENOMEM, "tensor values");
-    for (int64_t i = 0; i < a->n; i++) a->v[i] = bs_ir_data_get(d, i);
+    if (d->elem_type == BS_ELEM_FLOAT) {
+        const float *f = d->data;
+        for (int64_t i = 0; i < a->n; i++) a->v[i] = f[i];
+    } else {
+        for (int64_t i = 0; i < a->n; i++) a->v[i] = bs_ir_data_get(d, i);
+    }
     return 0;
 }
 
@@ -215,7 +235,7 @@ int xf_arr_new(bs_ir_graph *g, int rank, const int64_t *dims, xf_arr *a)
     a->rank = rank;
     a->n = 1;
     for (int i = 0; i < rank; i++) { a->dims[i] = dims[i]; a->n *= dims[i]; }
-    a->v = bs_arena_alloc(&g->arena, sizeof(double) * (size_t)(a->n ? a->n : 1));
+    a->v = scratch_alloc(sizeof(double) * (size_t)(a->n ? a->n : 1));
     if (!a->v) return bs_error_set(BS_ENOMEM, "tensor values");
     memset(a->v, 0, sizeof(double) * (size_t)(a->n ? a->n : 1));
     return 0;

@@ -309,11 +309,96 @@ static void t_hw_models(void **s)
     bs_test_rmdir(tmp);
 }
 
+/* FINN's own end-to-end test (test_end2end_cybsec_mlp, on the notebook's
+ * MVAU_hls model): target_fps 1e6 at 10 ns on Pynq-Z1 must give
+ * MVAU_hls_0 = 80 and MVAU_hls_1 = 64 cycles, total BRAM_18K 36, LUT 7899. */
+static void t_cybsec_end2end(void **s)
+{
+    (void)s;
+    const char *d = bs_test_shared_data();
+    if (!d) skip();
+    char *tmp = bs_test_mkdtemp("e2e");
+    char mp[1024], out[1024], p[1200];
+    snprintf(mp, sizeof mp, "%s/models/cybsec_mlp_w2a2_hw_mvau_hls.onnx", d);
+    snprintf(out, sizeof out, "%s/o", tmp);
+    cJSON *j = cJSON_Parse("{" EST ", \"board\": \"Pynq-Z1\", \"target_fps\": 1000000}");
+    bs_flow_config cfg;
+    assert_int_equal(bs_flow_config_from_json(j, "test", tmp, &cfg), 0);
+    cJSON_Delete(j);
+    bs_flow_opts o = {0};
+    o.model_path = mp;
+    o.out_dir = out;
+    if (bs_flow_build(&cfg, &o)) fail_msg("%s", bs_error_msg());
+    bs_flow_config_free(&cfg);
+    cJSON *cyc = NULL, *res = NULL;
+    snprintf(p, sizeof p, "%s/report/estimate_layer_cycles.json", out);
+    assert_int_equal(bs_json_load_file(p, &cyc), 0);
+    snprintf(p, sizeof p, "%s/report/estimate_layer_resources.json", out);
+    assert_int_equal(bs_json_load_file(p, &res), 0);
+    assert_int_equal((int)cJSON_GetObjectItem(cyc, "MVAU_hls_0")->valuedouble, 80);
+    assert_int_equal((int)cJSON_GetObjectItem(cyc, "MVAU_hls_1")->valuedouble, 64);
+    const cJSON *t = cJSON_GetObjectItem(res, "total");
+    assert_true(cJSON_GetObjectItem(t, "BRAM_18K")->valuedouble == 36);
+    assert_true(cJSON_GetObjectItem(t, "LUT")->valuedouble == 7899);
+    cJSON_Delete(cyc);
+    cJSON_Delete(res);
+    bs_test_rmdir(tmp);
+}
+
+/* TFC-w1a1 from its BipolarQuant-only QONNX export (which stock FINN cannot
+ * convert) with the finn-examples folding at 5 ns: the cycles and BRAM of
+ * finn-reference §3 and MVAU_hls_0's LUT after MinimizeAccumulatorWidth
+ * (5615, §12.4). */
+static void t_tfc_w1a1_bipolar(void **s)
+{
+    (void)s;
+    const char *d = bs_test_shared_data();
+    if (!d) skip();
+    char *tmp = bs_test_mkdtemp("w1a1");
+    char mp[1024], out[1024], p[1200], cfgtxt[2048];
+    snprintf(mp, sizeof mp, "%s/models/tfc_w1a1_qonnx.onnx", d);
+    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(cfgtxt, sizeof cfgtxt, "{" EST ", \"board\": \"Pynq-Z1\", \"folding_config_file\": "
+             "\"%s/finn_build/finn_examples_bnn_pynq/folding_config/tfc-w1a1_folding_config.json\"}", d);
+    cJSON *j = cJSON_Parse(cfgtxt);
+    cJSON_ReplaceItemInObject(j, "synth_clk_period_ns", cJSON_CreateNumber(5.0));
+    bs_flow_config cfg;
+    assert_int_equal(bs_flow_config_from_json(j, "test", tmp, &cfg), 0);
+    cJSON_Delete(j);
+    bs_flow_opts o = {0};
+    o.model_path = mp;
+    o.out_dir = out;
+    if (bs_flow_build(&cfg, &o)) fail_msg("%s", bs_error_msg());
+    bs_flow_config_free(&cfg);
+    cJSON *cyc = NULL, *res = NULL, *perf = NULL;
+    snprintf(p, sizeof p, "%s/report/estimate_layer_cycles.json", out);
+    assert_int_equal(bs_json_load_file(p, &cyc), 0);
+    snprintf(p, sizeof p, "%s/report/estimate_layer_resources.json", out);
+    assert_int_equal(bs_json_load_file(p, &res), 0);
+    snprintf(p, sizeof p, "%s/report/estimate_network_performance.json", out);
+    assert_int_equal(bs_json_load_file(p, &perf), 0);
+    static const struct { const char *n; int cyc, bram; } want[] = {
+        {"Thresholding_rtl_0", 16, 0}, {"MVAU_hls_0", 64, 22}, {"MVAU_hls_1", 64, 2}, {"MVAU_hls_2", 64, 2},
+        {"MVAU_hls_3", 8, 0}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const cJSON *c = cJSON_GetObjectItem(cyc, want[i].n), *r = cJSON_GetObjectItem(res, want[i].n);
+        if (!c || !r) fail_msg("no %s in the reports", want[i].n);
+        assert_int_equal((int)c->valuedouble, want[i].cyc);
+        assert_int_equal((int)cJSON_GetObjectItem(r, "BRAM_18K")->valuedouble, want[i].bram);
+    }
+    assert_int_equal((int)cJSON_GetObjectItem(cJSON_GetObjectItem(res, "MVAU_hls_0"), "LUT")->valuedouble, 5615);
+    assert_true(cJSON_GetObjectItem(perf, "estimated_throughput_fps")->valuedouble == 3125000.0);
+    cJSON_Delete(cyc);
+    cJSON_Delete(res);
+    cJSON_Delete(perf);
+    bs_test_rmdir(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_cybsec), cmocka_unit_test(t_tfc_fps), cmocka_unit_test(t_tfc_fold),
-        cmocka_unit_test(t_facile_legacy), cmocka_unit_test(t_hw_models),
+        cmocka_unit_test(t_facile_legacy), cmocka_unit_test(t_hw_models), cmocka_unit_test(t_cybsec_end2end), cmocka_unit_test(t_tfc_w1a1_bipolar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,7 +102,7 @@ int bs_dse_validate(bs_workspace *ws, const bs_dse_design *d, const bs_dse_point
     if ((rc = bs_mkdir_p(outd)) < 0) goto out;
     if ((rc = bs_flow_submit(ws, &cfg, &so, &ids, &n)) < 0) goto out;
     bool ok = false;
-    if ((rc = bs_flow_run_orchestrated(ws, ids, n, &ok)) < 0) goto out;
+    if ((rc = bs_flow_run_orchestrated(ws, ids, n, &ok, NULL, NULL)) < 0) goto out;
     bs_build_set_state(ws, bid, ok ? "succeeded" : "failed");
     cJSON_AddStringToObject(o, "build_id", bid);
     cJSON_AddStringToObject(o, "output_dir", outd);

@@ -26,7 +26,7 @@
 typedef struct build_args {
     const char *model, *config, *board, *part, *folding, *steps, *output, *start, *stop;
     double fps, clk;
-    bool has_fps, has_clk, json, local, text, per_step;
+    bool has_fps, has_clk, json, local, text, per_step, no_cache;
     int retries;
 } build_args;
 
@@ -34,7 +34,7 @@ static const char build_usage[] =
     "usage: brainsmith build MODEL.onnx [--config dataflow_build_config.json]\n"
     "         [--board B | --part P] [--clk NS] [--target-fps F | --folding F.json]\n"
     "         [--steps estimate|all|step_a,step_b,...] [--start STEP] [--stop STEP]\n"
-    "         [--output DIR] [--local] [--task-per-step] [--retries N] [--json]\n\n"
+    "         [--output DIR] [--local] [--task-per-step] [--no-cache] [--retries N] [--json]\n\n"
     "MODEL may be a directory holding model.onnx and dataflow_build_config.json\n"
     "(FINN's `python -m finn.builder.build_dataflow DIR`).\n\n"
     "Runs FINN's build flow natively and writes FINN's output directory:\n"
@@ -46,7 +46,9 @@ static const char build_usage[] =
     "The build runs through the workspace orchestrator: consecutive native steps\n"
     "form one task, each backend step is a task of its own (see `brainsmith status`,\n"
     "`watch`, `logs`; --task-per-step: one task per step); --local runs the steps\n"
-    "in this process instead.  Prints a summary table of the estimate reports.\n";
+    "in this process instead.  Each task has a step-cache key (model digest, config,\n"
+    "steps, tool versions): an unchanged step is restored from the artifact store\n"
+    "instead of run (state `cached`); --no-cache runs everything.\nPrints a summary table of the estimate reports.\n";
 
 static const char plan_usage[] =
     "usage: brainsmith pipeline plan MODEL.onnx [--config C] [--target-fps F]\n"
@@ -64,6 +66,7 @@ static int parse_args(bs_cli *cli, int argc, char **argv, build_args *a, const c
         if (!strcmp(o, "--local")) { a->local = true; continue; }
         if (!strcmp(o, "--text")) { a->text = true; continue; }
         if (!strcmp(o, "--task-per-step")) { a->per_step = true; continue; }
+        if (!strcmp(o, "--no-cache")) { a->no_cache = true; continue; }
         if (o[0] != '-') {
             if (a->model) return bs_cli_usage(cli, "unexpected argument '%s'", o);
             a->model = o;
@@ -316,7 +319,8 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     rc = bs_build_create(ws, NULL, model_abs, digest, part ? part : cfg->board, cfgtxt, out_abs, bid);
     free(cfgtxt);
     if (rc < 0) goto fail;
-    bs_flow_submit_opts so = {exe, ws->home, cfg_path, model_abs, out_abs, cwd, bid, a->retries + 1, a->per_step};
+    bs_flow_submit_opts so = {exe, ws->home, cfg_path, model_abs, out_abs, cwd, bid, a->retries + 1, a->per_step,
+                              a->no_cache};
     if ((rc = bs_flow_submit(ws, cfg, &so, &ids, &n)) < 0) goto fail;
     bs_build_set_state(ws, bid, "running");
     if (!a->json) printf("build %s: %d task(s), output %s\n", bid, n, out_abs);

@@ -213,6 +213,7 @@ typedef struct bs_flow_submit_opts {
     const char *build_id;     /* builds.id (may be NULL) */
     int max_attempts;         /* retry policy (1 = none) */
     bool task_per_step;       /* one task per step instead of native groups */
+    bool no_cache;            /* run every task even on a step-cache hit */
 } bs_flow_submit_opts;
 
 /* Submits the build as chained tasks (native step groups and one task per

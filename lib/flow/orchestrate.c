@@ -77,7 +77,12 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
         else bs_strbuf_printf(&sb, "%s..%s", s0, s1);
         labels[k] = bs_strbuf_detach(&sb);
         /* cache key: model digest + effective config + step range */
-        char *cfgtxt = cfg->raw ? cJSON_PrintUnformatted(cfg->raw) : strdup("");
+        /* output_dir is left out so a rebuild into a new directory can hit;
+         * everything else the steps read is in. */
+        cJSON *kcfg = cfg->raw ? cJSON_Duplicate(cfg->raw, 1) : NULL;
+        if (kcfg) cJSON_DeleteItemFromObjectCaseSensitive(kcfg, "output_dir");
+        char *cfgtxt = kcfg ? cJSON_PrintUnformatted(kcfg) : strdup("");
+        cJSON_Delete(kcfg);
         bs_strbuf kb = BS_STRBUF_INIT;
         bs_strbuf_printf(&kb, "flow|%s|%s|%s", digest, cfgtxt ? cfgtxt : "", labels[k]);
         char salt[1024] = "";
@@ -97,6 +102,8 @@ int bs_flow_submit(bs_workspace *ws, const bs_flow_config *cfg, const bs_flow_su
         t->cwd = o->cwd;
         t->build_id = o->build_id;
         t->cache_key = keys[k];
+        t->outputs = o->out_dir;   /* each step group's new files are cached */
+        t->no_cache = o->no_cache;
         t->retry.max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
         if (tool_task) { t->cpus = tcpus; t->mem_mb = tmem; }
         if (k > 0) {
@@ -232,7 +239,7 @@ int bs_flow_run_orchestrated(bs_workspace *ws, const int64_t *ids, int n, bool *
     for (int i = 0; i < n; i++) {
         bs_task_info t;
         if (bs_orch_task_get(ws, ids[i], &t) < 0) { *all_ok = false; continue; }
-        if (t.state != BS_TASK_SUCCEEDED) *all_ok = false;
+        if (!bs_task_state_ok(t.state)) *all_ok = false;
         bs_task_info_free(&t);
     }
     return 0;

@@ -112,14 +112,22 @@ static const char *step_name(const char *name, char *buf, size_t n)
 {
     if (!name || !*name)
         return "task";
-    size_t i = 0;
-    for (; name[i] && i + 1 < n && i < 120; i++) {
+    /* Artifact names refuse "..", a leading '-' and '/'; a step range such
+     * as "a..b" becomes "a_b". */
+    size_t i = 0, o = 0;
+    for (; name[i] && o + 1 < n && o < 120; i++) {
         char c = name[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   strchr("._:+-", c);
-        buf[i] = ok ? c : '_';
+        if (c == '.' && name[i + 1] == '.') {
+            buf[o++] = '_';
+            i++;
+            continue;
+        }
+        buf[o] = ok && !(o == 0 && c == '-') ? c : '_';
+        o++;
     }
-    buf[i] = '\0';
+    buf[o] = '\0';
     return buf;
 }
 

@@ -225,6 +225,48 @@ static void print_summary(const char *out_dir)
     cJSON_Delete(perf);
 }
 
+/* What the hardware backend steps measured, when they ran: rtlsim against
+ * the estimate, synthesis totals, and the iCE40 place-and-route result. */
+static void print_hw_summary(const char *out_dir)
+{
+    char p[4096];
+    cJSON *v = NULL, *syn = NULL, *pnr = NULL;
+#define HNUM(o, k) (cJSON_GetObjectItemCaseSensitive(o, k) ? cJSON_GetObjectItemCaseSensitive(o, k)->valuedouble : 0)
+#define HSTR(o, k) (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, k)) ? cJSON_GetObjectItemCaseSensitive(o, k)->valuestring : "?")
+    snprintf(p, sizeof p, "%s/report/rtlsim_vs_estimate.json", out_dir);
+    if (bs_path_exists(p) && bs_json_load_file(p, &v) == 0)
+        printf("rtlsim (Verilator): %.1f cycles/inference measured vs %.0f estimated (gap %+.2f %%), "
+               "latency %.0f cycles, outputs bit-exact\n",
+               HNUM(v, "measured_cycles_per_inference"), HNUM(v, "estimated_cycles_per_inference"),
+               HNUM(v, "gap_percent"), HNUM(v, "latency_cycles"));
+    snprintf(p, sizeof p, "%s/report/post_synth_resources.json", out_dir);
+    if (bs_path_exists(p) && bs_json_load_file(p, &syn) == 0) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(syn, "(top)");
+        if (t) {
+            printf("synthesis (Yosys):");
+            const cJSON *e;
+            cJSON_ArrayForEach(e, t) if (cJSON_IsNumber(e)) printf(" %s %.0f", e->string, e->valuedouble);
+            printf("\n");
+        }
+    }
+    snprintf(p, sizeof p, "%s/report/ice40_pnr.json", out_dir);
+    if (bs_path_exists(p) && bs_json_load_file(p, &pnr) == 0) {
+        double lc = HNUM(pnr, "LC_used"), lca = HNUM(pnr, "LC_available");
+        double ram = HNUM(pnr, "RAM_used"), rama = HNUM(pnr, "RAM_available");
+        printf("iCE40 %s: fmax %.1f MHz (target %.1f MHz, timing %s), logic cells %.0f/%.0f (%.1f %%), "
+               "RAM %.0f/%.0f\nbitstream: %s (%.0f bytes)\n",
+               HSTR(pnr, "device"), HNUM(pnr, "fmax_mhz"), HNUM(pnr, "target_mhz"),
+               HNUM(pnr, "fmax_mhz") >= HNUM(pnr, "target_mhz") ? "met" : "NOT met", lc, lca,
+               lca > 0 ? 100.0 * lc / lca : 0.0, ram, rama, HSTR(pnr, "bitstream"), HNUM(pnr, "bitstream_bytes"));
+    }
+#undef HNUM
+#undef HSTR
+    bs_error_clear();
+    cJSON_Delete(v);
+    cJSON_Delete(syn);
+    cJSON_Delete(pnr);
+}
+
 /* The estimate summary of an output directory as JSON (NULL when absent). */
 static cJSON *summary_json(const char *out_dir)
 {
@@ -273,6 +315,7 @@ static int build_local(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
     } else if (rc == 0) {
         char *od = a->output ? strdup(a->output) : bs_flow_config_path(cfg, cfg->output_dir);
         print_summary(od);
+        print_hw_summary(od);
         free(od);
     }
     if (rc < 0) return a->json ? BS_EXIT_FAIL : bs_cli_fail(cli, rc);
@@ -368,6 +411,7 @@ static int build_orch(bs_cli *cli, const build_args *a, bs_flow_config *cfg)
         free(t);
     } else if (ok) {
         print_summary(out_abs);
+        print_hw_summary(out_abs);
         printf("completed in %.3f s\n", secs);
     }
     cJSON_Delete(res);

@@ -50,6 +50,9 @@ typedef struct bs_rtl_node {
     int64_t inWidth, outWidth;/* StreamingDataWidthConverter (bits) */
     int64_t elems;            /* FIFO/DWC: elements per frame (prod(normal_shape)) */
     int64_t IFMChannels, IFMDim[2], OFMDim[2], ConvKernelDim[2], Stride[2], Dilation[2];
+    int64_t depthwise;        /* ConvolutionInputGenerator: 1 = window order (OH, OW, CF, KH, KW, SIMD) */
+    /* Pool: Channels -> NumChannels, KernelSize -> PoolDim, OutImgDims -> OFMDim,
+     * BatchSize -> numInputVectors, Function -> Func (MaxPool), In/OutputDataType -> in/outputDataType */
     int64_t ImgDim[2], PoolDim[2];   /* StreamingMaxPool; FMPadding; GlobalAccPool: H, W */
     int64_t Padding[4];       /* FMPadding: top, left, bottom, right */
     char Func[16];            /* ChannelwiseOp: cmp_le | cmp_ge | add | mul */
@@ -123,7 +126,7 @@ int64_t bs_rtl_node_cycles(const bs_rtl_node *n);
 /* Kernels: MVAU, Thresholding, StreamingFIFO, StreamingDataWidthConverter,
  * LabelSelect, AddStreams, ConvolutionInputGenerator, StreamingMaxPool,
  * FMPadding, ChannelwiseOp, GlobalAccPool (numInputVectors = batch N,
- * ImgDim = the pooled H, W). */
+ * ImgDim = the pooled H, W), Pool (MaxPool over a depthwise SWG's windows). */
 
 /* ---- designs: the stitched top level ---- */
 typedef struct bs_rtl_design_opts {

@@ -250,12 +250,12 @@ int bs_rtl__emit_swg(const bs_rtl_node *n, const char *mod, const char *dir, bs_
     wrap_begin(v, mod, in, n_in, &out);
     bs_strbuf_printf(v, "  bs_swg #(.IH(%lld), .IW(%lld), .CH(%lld), .SIMD(%lld), .KH(%lld), .KW(%lld),\n"
                      "    .SH(%lld), .SW(%lld), .DH(%lld), .DW(%lld), .OH(%lld), .OW(%lld), .BITS(%d),"
-                     " .BUFD(%lld)) core (\n",
+                     " .BUFD(%lld), .DEPTHWISE(%d)) core (\n",
                      (long long)n->IFMDim[0], (long long)n->IFMDim[1], (long long)n->IFMChannels,
                      (long long)n->SIMD, (long long)n->ConvKernelDim[0], (long long)n->ConvKernelDim[1],
                      (long long)n->Stride[0], (long long)n->Stride[1], (long long)n->Dilation[0],
                      (long long)n->Dilation[1], (long long)n->OFMDim[0], (long long)n->OFMDim[1],
-                     in[0].dt.bits, (long long)bs_rtl__swg_bufd(n));
+                     in[0].dt.bits, (long long)bs_rtl__swg_bufd(n), n->depthwise ? 1 : 0);
     wrap_ports(v, &in[0], false);
     bs_strbuf_puts(v, ");\nendmodule\n");
     return 0;
@@ -272,6 +272,20 @@ int bs_rtl__emit_maxpool(const bs_rtl_node *n, const char *mod, const char *dir,
                      (long long)n->ImgDim[0], (long long)n->ImgDim[1], (long long)n->NumChannels,
                      (long long)n->PE, (long long)n->PoolDim[0], (long long)n->PoolDim[1],
                      in[0].dt.bits, in[0].dt.is_signed);
+    wrap_ports(v, &in[0], false);
+    bs_strbuf_puts(v, ");\nendmodule\n");
+    return 0;
+}
+
+int bs_rtl__emit_pool(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v)
+{
+    (void)dir;
+    bs_rtl_stream in[BS_RTL_MAX_IN], out;
+    int n_in, rc;
+    if ((rc = bs_rtl_node_streams(n, in, &n_in, &out)) < 0) return rc;
+    wrap_begin(v, mod, in, n_in, &out);
+    bs_strbuf_printf(v, "  bs_pool #(.PE(%lld), .K(%lld), .BITS(%d), .SIGNED(%d)) core (\n", (long long)n->PE,
+                     (long long)(n->PoolDim[0] * n->PoolDim[1]), in[0].dt.bits, in[0].dt.is_signed);
     wrap_ports(v, &in[0], false);
     bs_strbuf_puts(v, ");\nendmodule\n");
     return 0;

@@ -15,7 +15,7 @@
 #include "brainsmith/error.h"
 #include "brainsmith/json.h"
 
-enum { K_FIFO, K_MVAU, K_THR, K_DWC_UP, K_DWC_DN, K_DWC_EQ, K_LS, K_ADD, K_SWG, K_MP, K_PAD, K_GAP };
+enum { K_FIFO, K_MVAU, K_THR, K_DWC_UP, K_DWC_DN, K_DWC_EQ, K_LS, K_ADD, K_SWG, K_MP, K_PAD, K_GAP, K_POOL };
 
 typedef struct ns {
     int kind;
@@ -26,7 +26,7 @@ typedef struct ns {
     int64_t PT, PL, NPIX;
     /* state */
     int64_t count, sf, nf, cnt, ko, wr, oy, ox, ky, kx, cf, y, x, py, px;
-    bool v1, l1, v2, l2, v3, ov, emit, rd_done;
+    bool v1, l1, v2, l2, v3, ov, emit, rd_done, dws;
     int64_t maxocc;
     /* wires of the current cycle */
     bool in_valid, out_valid, in_ready, out_ready;
@@ -83,7 +83,11 @@ static int build(const bs_rtl_design *d, ns **out, int *count)
             q->KH = n->ConvKernelDim[0]; q->KW = n->ConvKernelDim[1]; q->SH = n->Stride[0]; q->SW = n->Stride[1];
             q->DH = n->Dilation[0]; q->DW = n->Dilation[1]; q->OH = n->OFMDim[0]; q->OW = n->OFMDim[1];
             q->BUFD = bs_rtl__swg_bufd(n);
+            q->dws = n->depthwise != 0;
             q->TOT = q->IH * q->IW * q->CF;
+        } else if (!strcmp(op, "Pool")) {
+            q->kind = K_POOL;
+            q->K = n->PoolDim[0] * n->PoolDim[1];
         } else if (!strcmp(op, "StreamingMaxPool")) {
             q->kind = K_MP;
             q->IH = n->ImgDim[0]; q->IW = n->ImgDim[1]; q->CF = n->NumChannels / n->PE;
@@ -134,6 +138,7 @@ static bool in_ready_of(const ns *q)
     }
     case K_MP: return !q->ov || q->out_ready;
     case K_GAP: return !q->ov || q->out_ready;
+    case K_POOL: return !q->ov || q->out_ready;
     case K_PAD: {
         bool pad = q->oy < q->PT || q->oy >= q->PT + q->IH || q->ox < q->PL || q->ox >= q->PL + q->IW;
         return (!q->ov || q->out_ready) && !pad;
@@ -202,7 +207,18 @@ static void step(ns *q, bool in_fire, bool out_fire)
         if (!stall) q->ov = fire_r;
         if (wr_done && q->rd_done) { q->wr = 0; q->rd_done = false; }
         else if (in_fire) q->wr++;
-        if (fire_r) {
+        if (fire_r && q->dws) {
+            if (q->kx != q->KW - 1) q->kx++;
+            else { q->kx = 0;
+                if (q->ky != q->KH - 1) q->ky++;
+                else { q->ky = 0;
+                    if (q->cf != q->CF - 1) q->cf++;
+                    else { q->cf = 0;
+                        if (q->ox != q->OW - 1) q->ox++;
+                        else { q->ox = 0;
+                            if (q->oy != q->OH - 1) q->oy++;
+                            else { q->oy = 0; q->rd_done = true; } } } } }
+        } else if (fire_r) {
             if (q->cf != q->CF - 1) q->cf++;
             else { q->cf = 0;
                 if (q->kx != q->KW - 1) q->kx++;
@@ -239,6 +255,13 @@ static void step(ns *q, bool in_fire, bool out_fire)
             if (q->y == q->NPIX - 1) q->ov = true;
             if (q->cf != q->CF - 1) q->cf++;
             else { q->cf = 0; q->y = q->y != q->NPIX - 1 ? q->y + 1 : 0; }
+        }
+        break;
+    case K_POOL:
+        if (q->ov && q->out_ready) q->ov = false;
+        if (in_fire) {
+            if (q->cnt == q->K - 1) { q->cnt = 0; q->ov = true; }
+            else q->cnt++;
         }
         break;
     case K_MP: {
@@ -418,7 +441,7 @@ int bs_rtl_write_hw_config(const bs_rtl_design *d, const char *path)
             cJSON_AddItemToObject(o, "outFIFODepths", cJSON_CreateIntArray((const int[]){0}, 1));
         } else {
             if (is_op(n, "MVAU") || is_op(n, "Thresholding") || is_op(n, "LabelSelect") ||
-                is_op(n, "AddStreams") || is_op(n, "StreamingMaxPool"))
+                is_op(n, "AddStreams") || is_op(n, "StreamingMaxPool") || is_op(n, "Pool"))
                 cJSON_AddNumberToObject(o, "PE", (double)n->PE);
             if (is_op(n, "MVAU") || is_op(n, "ConvolutionInputGenerator"))
                 cJSON_AddNumberToObject(o, "SIMD", (double)n->SIMD);

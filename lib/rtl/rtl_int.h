@@ -97,6 +97,11 @@ int bs_rtl__gap_check(const bs_rtl_node *n);
 int bs_rtl__gap_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out);
 int bs_rtl__gap_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out);
 int64_t bs_rtl__gap_cycles(const bs_rtl_node *n);
+int bs_rtl__pool_check(const bs_rtl_node *n);
+int bs_rtl__pool_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out);
+int bs_rtl__pool_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out);
+int64_t bs_rtl__pool_cycles(const bs_rtl_node *n);
+int bs_rtl__emit_pool(const bs_rtl_node *n, const char *mod, const char *dir, bs_strbuf *v);
 
 /* The embedded Verilog library (generated from the hdl directory at build time). */
 extern const char bs_rtl_hdl_text[];

@@ -443,6 +443,8 @@ static const bs_rtl_gen gens[] = {
      bs_rtl__cw_check, bs_rtl__cw_streams, bs_rtl__cw_golden, bs_rtl__cw_cycles, bs_rtl__emit_chanop},
     {"GlobalAccPool", "bs_gap", "per-channel sum over all pixels (global average pool numerator)",
      bs_rtl__gap_check, bs_rtl__gap_streams, bs_rtl__gap_golden, bs_rtl__gap_cycles, bs_rtl__emit_gap},
+    {"Pool", "bs_pool", "MaxPool over the windows of a depthwise ConvolutionInputGenerator (FINN's InferPool)",
+     bs_rtl__pool_check, bs_rtl__pool_streams, bs_rtl__pool_golden, bs_rtl__pool_cycles, bs_rtl__emit_pool},
 };
 
 size_t bs_rtl_gen_count(void) { return sizeof gens / sizeof gens[0]; }
@@ -461,6 +463,7 @@ const bs_rtl_gen *bs_rtl_gen_find(const char *op)
     if (!strcmp(base, "FMPadding_Batch")) return &gens[8];
     if (!strcmp(base, "ChannelwiseOp_Batch")) return &gens[9];
     if (!strcmp(base, "GlobalAccPool_Batch")) return &gens[10];
+    if (!strcmp(base, "Pool_Batch")) return &gens[11];
     return NULL;
 }
 

@@ -67,7 +67,7 @@ int bs_rtl_node_from_knode(const bs_knode *kn, bs_rtl_node *out)
         {"noActivation", offsetof(bs_rtl_node, noActivation)}, {"Labels", offsetof(bs_rtl_node, Labels)},
         {"K", offsetof(bs_rtl_node, K)}, {"depth", offsetof(bs_rtl_node, depth)},
         {"inWidth", offsetof(bs_rtl_node, inWidth)}, {"outWidth", offsetof(bs_rtl_node, outWidth)},
-        {"IFMChannels", offsetof(bs_rtl_node, IFMChannels)}};
+        {"IFMChannels", offsetof(bs_rtl_node, IFMChannels)}, {"depthwise", offsetof(bs_rtl_node, depthwise)}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         get_int(kn, ints[i].name, (int64_t *)((char *)out + ints[i].off));
     get_ints(kn, "numInputVectors", &out->numInputVectors, true);
@@ -87,6 +87,15 @@ int bs_rtl_node_from_knode(const bs_knode *kn, bs_rtl_node *out)
     get_str(kn, "ram_style", out->ram_style, sizeof out->ram_style);
     get_str(kn, "Func", out->Func, sizeof out->Func);
     get_str(kn, "paramDataType", out->paramDataType, sizeof out->paramDataType);
+    if (!strcmp(g->op, "Pool")) {   /* FINN's Pool spells its attributes differently */
+        get_int(kn, "Channels", &out->NumChannels);
+        get_int(kn, "BatchSize", &out->numInputVectors);
+        get_ints(kn, "KernelSize", out->PoolDim, false);
+        get_ints(kn, "OutImgDims", out->OFMDim, false);
+        get_str(kn, "Function", out->Func, sizeof out->Func);
+        get_str(kn, "InputDataType", out->inputDataType, sizeof out->inputDataType);
+        get_str(kn, "OutputDataType", out->outputDataType, sizeof out->outputDataType);
+    }
     bs_kattr_type pt;
     const bs_kval *pad = kv(kn, "Padding", &pt);
     if (pad && pt == BS_KA_INTS && pad->n == 4)

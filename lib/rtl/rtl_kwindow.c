@@ -53,12 +53,23 @@ int bs_rtl__swg_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t n
         const int64_t *x = in[0] + f * H * W * C;
         for (int64_t oy = 0; oy < n->OFMDim[0]; oy++)
             for (int64_t ox = 0; ox < n->OFMDim[1]; ox++)
-                for (int64_t ky = 0; ky < n->ConvKernelDim[0]; ky++)
-                    for (int64_t kx = 0; kx < n->ConvKernelDim[1]; kx++) {
-                        int64_t iy = oy * n->Stride[0] + ky * n->Dilation[0];
-                        int64_t ix = ox * n->Stride[1] + kx * n->Dilation[1];
-                        for (int64_t c = 0; c < C; c++) out[o++] = x[(iy * W + ix) * C + c];
-                    }
+                if (n->depthwise) {
+                    /* FINN's depthwise order: (CF, KH, KW, SIMD) within an output pixel */
+                    for (int64_t cf = 0; cf < C / n->SIMD; cf++)
+                        for (int64_t ky = 0; ky < n->ConvKernelDim[0]; ky++)
+                            for (int64_t kx = 0; kx < n->ConvKernelDim[1]; kx++) {
+                                int64_t iy = oy * n->Stride[0] + ky * n->Dilation[0];
+                                int64_t ix = ox * n->Stride[1] + kx * n->Dilation[1];
+                                for (int64_t s = 0; s < n->SIMD; s++)
+                                    out[o++] = x[(iy * W + ix) * C + cf * n->SIMD + s];
+                            }
+                } else
+                    for (int64_t ky = 0; ky < n->ConvKernelDim[0]; ky++)
+                        for (int64_t kx = 0; kx < n->ConvKernelDim[1]; kx++) {
+                            int64_t iy = oy * n->Stride[0] + ky * n->Dilation[0];
+                            int64_t ix = ox * n->Stride[1] + kx * n->Dilation[1];
+                            for (int64_t c = 0; c < C; c++) out[o++] = x[(iy * W + ix) * C + c];
+                        }
     }
     return 0;
 }
@@ -67,14 +78,16 @@ int64_t bs_rtl__swg_cycles(const bs_rtl_node *n)
 {
     /* ConvolutionInputGenerator_rtl, default impl style (finn-reference §7.4) */
     int64_t kh = n->ConvKernelDim[0], kw = n->ConvKernelDim[1], H = n->IFMDim[0], W = n->IFMDim[1];
-    int64_t dh = n->Dilation[0], dw = n->Dilation[1], sw = n->Stride[1];
+    int64_t dh = n->Dilation[0], dw = n->Dilation[1], sw = n->Stride[1], sh = n->Stride[0];
     int64_t OH = n->OFMDim[0], OW = n->OFMDim[1], cf = n->IFMChannels / n->SIMD;
+    bool dws = n->depthwise != 0;
     if (H == 1 || W == 1) {
-        int64_t k = H == 1 ? kw : kh, od = H == 1 ? OW : OH;
-        return od * k * cf + 2;
+        int64_t k = H == 1 ? kw : kh, od = H == 1 ? OW : OH, s = H == 1 ? sw : sh;
+        return dws ? od * k * cf + cf * (k - 1) * (s - 1) - (k - 1) + 2 : od * k * cf + 2;
     }
-    int64_t a = OW * kw * kh * cf, b = sw * W * cf;
-    return ((kh - 1) * dh * W + (kw - 1) * dw + 1) * cf + OH * (a > b ? a : b);
+    int64_t a = OW * kw * kh * cf, b = sw * W * cf, m = a > b ? a : b;
+    if (dws) m += OW * (sw - 1) * (cf - 1);
+    return ((kh - 1) * dh * W + (kw - 1) * dw + 1) * cf + OH * m + (dws ? (sh - 1) * W * cf : 0);
 }
 
 int64_t bs_rtl__swg_bufd(const bs_rtl_node *n)
@@ -318,3 +331,58 @@ int64_t bs_rtl__gap_cycles(const bs_rtl_node *n)
     return n->numInputVectors * n->ImgDim[0] * n->ImgDim[1] * n->NumChannels / n->PE + n->NumChannels / n->PE;
 }
 
+
+/* ================= Pool (MaxPool) ================= */
+int bs_rtl__pool_check(const bs_rtl_node *n)
+{
+    bs_rtl_dt i, o;
+    int rc;
+    if ((rc = parse_dt(n, "InputDataType", n->inputDataType, &i)) < 0) return rc;
+    if ((rc = parse_dt(n, "OutputDataType", n->outputDataType[0] ? n->outputDataType : n->inputDataType, &o)) < 0)
+        return rc;
+    NEED(!strcmp(n->Func, "MaxPool"), "%s: Pool: Function '%s' is not supported (only MaxPool)", n->name, n->Func);
+    NEED(!i.bipolar, "%s: Pool: BIPOLAR is not supported", n->name);
+    NEED(o.bits == i.bits && o.is_signed == i.is_signed,
+         "%s: Pool: MaxPool OutputDataType %s differs from InputDataType %s", n->name, o.name, i.name);
+    NEED(n->NumChannels > 0 && n->PE > 0 && n->NumChannels % n->PE == 0,
+         "%s: Pool: PE=%lld does not divide Channels=%lld", n->name, (long long)n->PE, (long long)n->NumChannels);
+    NEED(n->PoolDim[0] >= 1 && n->PoolDim[1] >= 1 && n->OFMDim[0] >= 1 && n->OFMDim[1] >= 1 &&
+         n->numInputVectors >= 1, "%s: Pool: KernelSize, OutImgDims and BatchSize must be >= 1", n->name);
+    return 0;
+}
+
+int bs_rtl__pool_streams(const bs_rtl_node *n, bs_rtl_stream *in, int *n_in, bs_rtl_stream *out)
+{
+    int rc = bs_rtl__pool_check(n);
+    if (rc < 0) return rc;
+    bs_rtl_dt i;
+    bs_rtl_dt_parse(n->inputDataType, &i);
+    int64_t px = n->numInputVectors * n->OFMDim[0] * n->OFMDim[1] * (n->NumChannels / n->PE);
+    stream(&in[0], "in0_V", (int)n->PE, &i, px * n->PoolDim[0] * n->PoolDim[1]);
+    *n_in = 1;
+    stream(out, "out_V", (int)n->PE, &i, px);
+    return 0;
+}
+
+/* Input (B, OH, OW, CF, K, PE) beats -> output (B, OH, OW, CF, PE): max over K. */
+int bs_rtl__pool_golden(const bs_rtl_node *n, const int64_t *const *in, int64_t nframes, int64_t *out)
+{
+    int64_t K = n->PoolDim[0] * n->PoolDim[1], PE = n->PE;
+    int64_t groups = nframes * n->numInputVectors * n->OFMDim[0] * n->OFMDim[1] * (n->NumChannels / PE);
+    for (int64_t g = 0; g < groups; g++)
+        for (int64_t p = 0; p < PE; p++) {
+            int64_t m = INT64_MIN;
+            for (int64_t k = 0; k < K; k++) {
+                int64_t v = in[0][(g * K + k) * PE + p];
+                if (v > m) m = v;
+            }
+            out[g * PE + p] = m;
+        }
+    return 0;
+}
+
+int64_t bs_rtl__pool_cycles(const bs_rtl_node *n)
+{
+    /* Pool_hls: (C*K/PE) * OH * OW * BatchSize (finn-reference §7.5) */
+    return n->NumChannels * n->PoolDim[0] * n->PoolDim[1] / n->PE * n->OFMDim[0] * n->OFMDim[1] * n->numInputVectors;
+}

@@ -140,6 +140,23 @@ static void test_cycles(void **s)
     bs_rtl_node_init(&n, "StreamingMaxPool_hls", "mp");
     n.ImgDim[0] = n.ImgDim[1] = 28; n.PoolDim[0] = n.PoolDim[1] = 2; n.NumChannels = 4; n.PE = 4;
     assert_int_equal(bs_rtl_node_cycles(&n), 980);
+    /* FINN's InferPool on CNV (28x28x64, k2 s2, SIMD 1): depthwise SWG 66236, Pool_hls 50176
+     * (the numbers FINN's estimator gives; finn-reference §7.4/§7.5) */
+    bs_rtl_node_init(&n, "ConvolutionInputGenerator_rtl", "swg");
+    n.IFMDim[0] = n.IFMDim[1] = 28; n.IFMChannels = 64; n.SIMD = 1; n.depthwise = 1;
+    n.ConvKernelDim[0] = n.ConvKernelDim[1] = 2; n.Stride[0] = n.Stride[1] = 2; n.OFMDim[0] = n.OFMDim[1] = 14;
+    snprintf(n.inputDataType, sizeof n.inputDataType, "BINARY");
+    assert_int_equal(bs_rtl_node_check(&n), 0);
+    assert_int_equal(bs_rtl_node_cycles(&n), 66236);
+    bs_rtl_node_init(&n, "Pool_hls", "pool");
+    n.NumChannels = 64; n.PE = 1; n.PoolDim[0] = n.PoolDim[1] = 2; n.OFMDim[0] = n.OFMDim[1] = 14;
+    snprintf(n.Func, sizeof n.Func, "MaxPool");
+    snprintf(n.inputDataType, sizeof n.inputDataType, "BINARY");
+    snprintf(n.outputDataType, sizeof n.outputDataType, "BINARY");
+    assert_int_equal(bs_rtl_node_check(&n), 0);
+    assert_int_equal(bs_rtl_node_cycles(&n), 50176);
+    snprintf(n.Func, sizeof n.Func, "QuantAvgPool");
+    assert_int_equal(bs_rtl_node_check(&n), BS_EINVAL);
     rc_free(&pl);
 }
 

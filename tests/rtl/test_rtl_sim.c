@@ -122,6 +122,30 @@ static void build_cases(void)
         snprintf(n.outputDataType, sizeof n.outputDataType, "UINT3");
         one(swg[i].nm, n, 0);
     }
+    /* depthwise ConvolutionInputGenerator (FINN's InferPool/VVAU window order) at SIMD 1 and SIMD = C */
+    struct { const char *nm; int64_t ih, c, simd, k, s; } dws[] = {
+        {"swg_dws_k2s2_simd1", 6, 4, 1, 2, 2}, {"swg_dws_k3s1_simdC", 5, 4, 4, 3, 1}};
+    for (size_t i = 0; i < sizeof dws / sizeof dws[0]; i++) {
+        bs_rtl_node_init(&n, "ConvolutionInputGenerator_rtl", "ConvolutionInputGenerator_rtl_0");
+        n.IFMDim[0] = n.IFMDim[1] = dws[i].ih; n.IFMChannels = dws[i].c; n.SIMD = dws[i].simd;
+        n.ConvKernelDim[0] = n.ConvKernelDim[1] = dws[i].k; n.Stride[0] = n.Stride[1] = dws[i].s;
+        n.OFMDim[0] = n.OFMDim[1] = (dws[i].ih - dws[i].k) / dws[i].s + 1;
+        n.depthwise = 1;
+        snprintf(n.inputDataType, sizeof n.inputDataType, "UINT3");
+        snprintf(n.outputDataType, sizeof n.outputDataType, "UINT3");
+        one(dws[i].nm, n, 0);
+    }
+    /* Pool (MaxPool over depthwise windows) at PE 1 and PE = Channels */
+    bs_rtl_node_init(&n, "Pool_hls", "Pool_hls_0");
+    n.NumChannels = 4; n.PE = 1; n.PoolDim[0] = n.PoolDim[1] = 2; n.OFMDim[0] = n.OFMDim[1] = 3;
+    snprintf(n.Func, sizeof n.Func, "MaxPool");
+    snprintf(n.inputDataType, sizeof n.inputDataType, "INT4");
+    snprintf(n.outputDataType, sizeof n.outputDataType, "INT4");
+    one("pool_max_pe1_signed", n, 0.10);
+    n.PE = 4; n.PoolDim[0] = n.PoolDim[1] = 3; n.OFMDim[0] = 2; n.OFMDim[1] = 3;
+    snprintf(n.inputDataType, sizeof n.inputDataType, "UINT3");
+    snprintf(n.outputDataType, sizeof n.outputDataType, "UINT3");
+    one("pool_max_peC", n, 0.10);
     /* StreamingMaxPool */
     bs_rtl_node_init(&n, "StreamingMaxPool_hls", "StreamingMaxPool_hls_0");
     n.ImgDim[0] = n.ImgDim[1] = 4; n.PoolDim[0] = n.PoolDim[1] = 2; n.NumChannels = 4; n.PE = 4;
@@ -171,6 +195,19 @@ static void build_cases(void)
     ch[2].PE = 4;
     snprintf(ch[2].dataType, sizeof ch[2].dataType, "UINT2");
     add("chain_conv", ch, 3, 4, 0);
+    /* FINN's InferPool lowering: depthwise SWG (k2 s2) -> Pool MaxPool, SIMD = PE = 2 */
+    bs_rtl_node_init(&ch[0], "ConvolutionInputGenerator_rtl", "SWG_0");
+    ch[0].IFMDim[0] = ch[0].IFMDim[1] = 6; ch[0].IFMChannels = 4; ch[0].SIMD = 2; ch[0].depthwise = 1;
+    ch[0].ConvKernelDim[0] = ch[0].ConvKernelDim[1] = 2; ch[0].Stride[0] = ch[0].Stride[1] = 2;
+    ch[0].OFMDim[0] = ch[0].OFMDim[1] = 3;
+    snprintf(ch[0].inputDataType, sizeof ch[0].inputDataType, "BINARY");
+    snprintf(ch[0].outputDataType, sizeof ch[0].outputDataType, "BINARY");
+    bs_rtl_node_init(&ch[1], "Pool_hls", "Pool_0");
+    ch[1].NumChannels = 4; ch[1].PE = 2; ch[1].PoolDim[0] = ch[1].PoolDim[1] = 2; ch[1].OFMDim[0] = ch[1].OFMDim[1] = 3;
+    snprintf(ch[1].Func, sizeof ch[1].Func, "MaxPool");
+    snprintf(ch[1].inputDataType, sizeof ch[1].inputDataType, "BINARY");
+    snprintf(ch[1].outputDataType, sizeof ch[1].outputDataType, "BINARY");
+    add("chain_dws_pool", ch, 2, 4, 0);
     ch[0] = rc_mvau(&pool, "MVAU_0", 24, 16, 4, 6, "UINT2", "INT2", "UINT2", 3, 1);
     ch[1] = rc_mvau(&pool, "MVAU_1", 16, 8, 2, 8, "UINT2", "INT2", "UINT2", 3, 1);
     ch[2] = rc_mvau(&pool, "MVAU_2", 8, 10, 5, 4, "UINT2", "INT2", "INT12", 0, 1);

@@ -1,7 +1,7 @@
 // bs_window.v - brainsmith RTL kernel library: sliding-window kernels.
 //
-// ConvolutionInputGenerator (2D/1D, stride, dilation, non-depthwise),
-// StreamingMaxPool and LabelSelect.  Same stream conventions as
+// ConvolutionInputGenerator (2D/1D, stride, dilation, depthwise order),
+// StreamingMaxPool, Pool (MaxPool) and LabelSelect.  Same stream conventions as
 // bs_stream.v (element 0 in the lowest bits of a beat, NHWC order,
 // channel fold innermost).
 
@@ -11,6 +11,7 @@
 // the writer may run ahead while the oldest beat still needed by the
 // current window stays in the ring, the reader emits a beat as soon as it
 // has been written.  BUFD >= ((KH-1)*DH*IW + (KW-1)*DW + 1)*CF.
+// DEPTHWISE=1 emits FINN's depthwise order (OH, OW, CF, KH, KW, SIMD).
 module bs_swg #(
   parameter integer IH = 4, parameter integer IW = 4,
   parameter integer CH = 1, parameter integer SIMD = 1,
@@ -19,7 +20,8 @@ module bs_swg #(
   parameter integer DH = 1, parameter integer DW = 1,
   parameter integer OH = 2, parameter integer OW = 2,
   parameter integer BITS = 8,
-  parameter integer BUFD = 16
+  parameter integer BUFD = 16,
+  parameter integer DEPTHWISE = 0
 )(
   input  wire                 clk,
   input  wire                 rst_n,
@@ -63,7 +65,30 @@ module bs_swg #(
       end else if (fire_w) begin
         wr <= wr + 1'b1;
       end
-      if (fire_r) begin
+      if (fire_r && DEPTHWISE != 0) begin
+        if (kx != KW - 1) kx <= kx + 1'b1;
+        else begin
+          kx <= 0;
+          if (ky != KH - 1) ky <= ky + 1'b1;
+          else begin
+            ky <= 0;
+            if (cf != CF - 1) cf <= cf + 1'b1;
+            else begin
+              cf <= 0;
+              if (ox != OW - 1) ox <= ox + 1'b1;
+              else begin
+                ox <= 0;
+                if (oy != OH - 1) oy <= oy + 1'b1;
+                else begin
+                  oy <= 0;
+                  rd_done <= 1'b1;
+                end
+              end
+            end
+          end
+        end
+      end
+      if (fire_r && DEPTHWISE == 0) begin
         if (cf != CF - 1) cf <= cf + 1'b1;
         else begin
           cf <= 0;
@@ -158,6 +183,53 @@ module bs_maxpool #(
             end
           end
         end
+      end
+    end
+  end
+endmodule
+
+// Pool (FINN's Pool_hls, Function MaxPool): the windows of a depthwise
+// ConvolutionInputGenerator, (B, OH, OW, CF, K, PE) beats, reduced to
+// (B, OH, OW, CF, PE): the maximum of each K consecutive beats, lane-wise.
+module bs_pool #(
+  parameter integer PE = 1, parameter integer K = 4,
+  parameter integer BITS = 8, parameter integer SIGNED = 0
+)(
+  input  wire               clk,
+  input  wire               rst_n,
+  input  wire [PE*BITS-1:0] in_data,
+  input  wire               in_valid,
+  output wire               in_ready,
+  output reg  [PE*BITS-1:0] out_data,
+  output reg                out_valid,
+  input  wire               out_ready
+);
+  reg [PE*BITS-1:0] acc;
+  reg [15:0] k;
+  assign in_ready = ~out_valid | out_ready;
+  wire fire = in_valid & in_ready;
+  reg [PE*BITS-1:0] nv;
+  reg signed [BITS:0] a, b;
+  integer l;
+  always @* begin
+    for (l = 0; l < PE; l = l + 1) begin
+      a = {(SIGNED != 0) & in_data[l*BITS + BITS-1], in_data[l*BITS +: BITS]};
+      b = {(SIGNED != 0) & acc[l*BITS + BITS-1], acc[l*BITS +: BITS]};
+      nv[l*BITS +: BITS] = (k == 0 || a > b) ? in_data[l*BITS +: BITS] : acc[l*BITS +: BITS];
+    end
+  end
+  always @(posedge clk) begin
+    if (!rst_n) begin
+      k <= 0; out_valid <= 0;
+    end else begin
+      if (out_valid & out_ready) out_valid <= 1'b0;
+      if (fire) begin
+        acc <= nv;
+        if (k == K - 1) begin
+          k <= 0;
+          out_data <= nv;
+          out_valid <= 1'b1;
+        end else k <= k + 1'b1;
       end
     end
   end

@@ -42,8 +42,8 @@ const char *bs_finn_version_name(bs_finn_version v);
 int bs_finn_version_parse(const char *s, bs_finn_version *out);
 
 /* ---- QONNX datatypes as the kernels need them ----
- * A private parser stands behind this until include/brainsmith/datatype.h
- * (owned by lib/ir) is on main; see docs/kernels.md for the switch. */
+ * A flat view filled from lib/ir's datatype.h (bs_dt_parse), the project's
+ * one QONNX datatype parser. */
 typedef struct bs_kdt {
     char name[24];        /* canonical QONNX name: "INT2", "BIPOLAR", "FIXED<8,4>" */
     int bits;             /* bitwidth() */
